@@ -1,0 +1,15 @@
+from django.urls import path, register_converter
+
+from imagedash.images import views
+from imagedash.images.ids import ImageIdConverter
+
+register_converter(ImageIdConverter, "image_id")
+
+app_name = "images"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("images/", views.lookup, name="lookup"),
+    path("images/<image_id:image_id>/", views.image_detail, name="detail"),
+    path("images/<image_id:image_id>/status/", views.image_status, name="status"),
+    path("history/", views.history, name="history"),
+]

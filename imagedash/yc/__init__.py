@@ -1,0 +1,44 @@
+"""Yandex Cloud Compute API client: plain Python, no Django.
+
+The Django app talks to Yandex Cloud only through this package, so there is one seam to
+configure, to read and to replace in tests.
+"""
+
+from imagedash.yc.auth import NoCredentials, StaticToken, TokenProvider
+from imagedash.yc.client import ComputeClient, FetchedImage
+from imagedash.yc.errors import (
+    BadResponse,
+    InvalidArgument,
+    NotConfigured,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+    Unauthenticated,
+    Unavailable,
+    UpstreamTimeout,
+    YcError,
+)
+from imagedash.yc.images import Image, ImageStatus, parse_image
+
+__all__ = [
+    "BadResponse",
+    "ComputeClient",
+    "FetchedImage",
+    "Image",
+    "ImageStatus",
+    "InvalidArgument",
+    "NoCredentials",
+    "NotConfigured",
+    "NotFound",
+    "PermissionDenied",
+    "RateLimited",
+    "ServerError",
+    "StaticToken",
+    "TokenProvider",
+    "Unauthenticated",
+    "Unavailable",
+    "UpstreamTimeout",
+    "YcError",
+    "parse_image",
+]
