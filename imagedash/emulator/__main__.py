@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from imagedash.emulator.app import from_environment
@@ -17,10 +18,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     app = from_environment()
     print(f"Compute API emulator on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve_forever(app, args.host, args.port, quiet=args.quiet)
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -69,7 +69,12 @@ class Emulator:
             return _error("401 Unauthorized", 16, "Token is invalid or has expired.", request_id)
         image_id = match["image_id"]
         if not _VALID_ID.fullmatch(image_id):
-            return _error("400 Bad Request", 3, "Request validation error: image_id: invalid resource id", request_id)
+            return _error(
+                "400 Bad Request",
+                3,
+                "Request validation error: image_id: invalid resource id",
+                request_id,
+            )
         if image_id in self.images:
             return "200 OK", self.images[image_id]
         demo = self.demo.get(image_id)

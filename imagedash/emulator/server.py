@@ -19,7 +19,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGIServer, str]:
     """Start `app` on a background thread; returns the server and its base URL."""
-    server = make_server(host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    server = make_server(
+        host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
     thread.start()
     return server, f"http://{host}:{server.server_port}"
@@ -27,5 +29,7 @@ def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGISe
 
 def serve_forever(app, host: str, port: int, *, quiet: bool = False) -> None:
     handler = _QuietHandler if quiet else WSGIRequestHandler
-    with make_server(host, port, app, server_class=_ThreadingServer, handler_class=handler) as server:
+    with make_server(
+        host, port, app, server_class=_ThreadingServer, handler_class=handler
+    ) as server:
         server.serve_forever()

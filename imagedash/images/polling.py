@@ -15,6 +15,6 @@ def next_interval(*, shown: str, current: str, interval: str | None) -> float:
         previous = float(interval or base)
     except ValueError:
         previous = base
-    if not previous == previous:  # NaN
-        previous = base
-    return min(max(previous, base) * 2, cap)
+    if not base <= previous <= cap:  # also NaN and infinity
+        previous = min(max(previous, base), cap) if previous == previous else base
+    return min(previous * 2, cap)

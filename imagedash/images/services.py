@@ -104,7 +104,11 @@ def image_status(*, image_id: str) -> StatusResult:
         return StatusResult(image_id=image_id, state=image.status or "", checked_at=fetch.at)
     if isinstance(fetch.error, NotFound):
         newest = selectors.snapshot_newest(image_id=image_id)
-        state = "deleted" if newest is not None and newest.status == ImageStatus.DELETING else "not_found"
+        state = (
+            "deleted"
+            if newest is not None and newest.status == ImageStatus.DELETING
+            else "not_found"
+        )
         return StatusResult(image_id=image_id, state=state, checked_at=fetch.at)
     return StatusResult(image_id=image_id, state="unknown", checked_at=fetch.at, error=fetch.error)
 
@@ -178,6 +182,8 @@ def _lock_for(key: str) -> None:
     """Serialise writers of one key until the transaction ends. SQLite needs nothing: its
     IMMEDIATE transactions already take the one write lock at BEGIN."""
     if connection.vendor == "postgresql":
-        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+        digest = int.from_bytes(
+            hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True
+        )
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [digest])

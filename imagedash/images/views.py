@@ -63,11 +63,14 @@ def image_detail(request: HttpRequest, image_id: str) -> HttpResponse:
     context = {
         "result": result,
         "image": result.image,
-        "badge": _badge_context(services.StatusResult(
-            image_id=result.image_id,
-            state=result.image.status or "",
-            checked_at=result.lookup.created_at,
-        ), interval=settings.IMAGEDASH_POLL_INTERVAL_S),
+        "badge": _badge_context(
+            services.StatusResult(
+                image_id=result.image_id,
+                state=result.image.status or "",
+                checked_at=result.lookup.created_at,
+            ),
+            interval=settings.IMAGEDASH_POLL_INTERVAL_S,
+        ),
     }
     return render(request, "images/detail.html", context)
 

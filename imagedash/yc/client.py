@@ -178,9 +178,7 @@ class ComputeClient:
             ) from None
         except requests.ConnectionError:
             raise _Retryable(
-                Unavailable(
-                    "could not reach the Compute API", client_request_id=client_request_id
-                )
+                Unavailable("could not reach the Compute API", client_request_id=client_request_id)
             ) from None
         except requests.RequestException as error:
             raise Unavailable(

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `make run`: serve the dashboard with gunicorn on http://127.0.0.1:8000 (PORT to change).
+# With no Yandex Cloud credentials configured, start the bundled Compute API emulator and point
+# the dashboard at it (demo mode). Ctrl-C stops everything this started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PORT=${PORT:-8000}
+
+children=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+# A secret key of this checkout's own, made once, so that the run is a production-like one.
+if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+  [ -s .secret_key ] || "$PY" -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key
+  DJANGO_SECRET_KEY=$(cat .secret_key)
+  export DJANGO_SECRET_KEY
+fi
+export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
+export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}
+
+if [ -z "${YC_TOKEN:-}${YC_SERVICE_ACCOUNT_KEY_FILE:-}${YC_USE_METADATA:-}" ]; then
+  emulator_port=$("$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+  "$PY" -m imagedash.emulator --port "$emulator_port" --quiet &
+  children+=($!)
+  export YC_COMPUTE_ENDPOINT="http://127.0.0.1:$emulator_port"
+  export YC_TOKEN="t1.demo.emulator-accepts-any-token"
+  export IMAGEDASH_DEMO=1
+  mode="demo mode: no Yandex Cloud credentials configured, serving the bundled emulator's sample images"
+else
+  mode="talking to ${YC_COMPUTE_ENDPOINT:-https://compute.api.cloud.yandex.net}"
+fi
+
+"$PY" manage.py migrate --noinput -v 0
+"$PY" manage.py collectstatic --noinput -v 0
+
+cat <<MSG
+
+  imagedash is at http://127.0.0.1:$PORT/  ($mode)
+
+  Ids to try:
+    fd8tekibj7eld4eqtaed   Ubuntu 24.04 LTS, with labels
+    fd85s1nlcavgdpc16hj3   Windows Server 2016
+    fd8demo1creating0001   demo image: CREATING, turns READY after about 20 s
+    fd8demo2deleting0001   demo image: DELETING, then gone
+
+  Ctrl-C stops it.
+
+MSG
+
+.venv/bin/gunicorn imagedash.wsgi:application --bind "127.0.0.1:$PORT" \
+  --workers 2 --threads 4 --timeout 30 --access-logfile - &
+children+=($!)
+wait "${children[-1]}"

@@ -1,0 +1,81 @@
+"""Shared fixtures: a real emulator over HTTP on 127.0.0.1, and the database switch.
+
+`make test` runs the suite on SQLite, then the database tests again with DATABASE_URL pointing
+at PostgreSQL. Off CI a PostgreSQL run skips when no server answers; with CI=true it must run.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "x" * 60)
+
+import pytest
+
+from imagedash.emulator.app import Emulator
+from imagedash.emulator.demo import DemoImages
+from imagedash.emulator.server import serve_in_thread
+from imagedash.images.fetch import image_fetcher
+from tests.fakes import RequestLog
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+DEMO_TRANSITION_S = 3.0
+
+
+def _postgres_problem() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return ""
+    import psycopg
+
+    try:
+        psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+    except psycopg.Error as error:
+        return f"PostgreSQL at DATABASE_URL does not answer: {error}".strip()
+    return ""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    problem = _postgres_problem()
+    if not problem:
+        return
+    if IN_CI:
+        raise pytest.UsageError(problem + " (CI=true: the PostgreSQL tests must run)")
+    skip = pytest.mark.skip(reason=problem)
+    for item in items:
+        item.add_marker(skip)
+
+
+class EmulatorServer:
+    def __init__(self) -> None:
+        self.app = Emulator(demo=DemoImages(transition_seconds=DEMO_TRANSITION_S))
+        self.log = RequestLog(self.app)
+        self.server, self.url = serve_in_thread(self.log)
+
+    def reset(self) -> None:
+        self.app.demo.reset()
+        self.app.tokens = None
+        self.log.clear()
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> EmulatorServer:
+    server = EmulatorServer()
+    yield server
+    server.server.shutdown()
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorServer, settings) -> EmulatorServer:
+    """The emulator, with the dashboard pointed at it and its request log empty."""
+    emulator_server.reset()
+    settings.YC_COMPUTE_ENDPOINT = emulator_server.url
+    settings.YC_TOKEN = "t1.test.emulator-token"
+    return emulator_server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_image_cache():
+    image_fetcher.clear()
+    yield
+    image_fetcher.clear()
