@@ -22,7 +22,9 @@ def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGISe
     server = make_server(
         host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
     )
-    thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="emulator", daemon=True
+    )
     thread.start()
     return server, f"http://{host}:{server.server_port}"
 

@@ -112,7 +112,16 @@ class ComputeClient:
             raise InvalidArgument("not a valid image id; nothing was sent")
         url = f"{self.endpoint}/compute/v1/images/{quote(image_id, safe='')}"
         status, body, request_id = self._get(url)
-        return FetchedImage(image=parse_image(body), request_id=request_id, http_status=status)
+        try:
+            image = parse_image(body)
+        except BadResponse as error:
+            error.http_status, error.request_id = status, request_id
+            raise
+        if image.id != image_id:
+            raise BadResponse(
+                "the answer is about a different image", http_status=status, request_id=request_id
+            )
+        return FetchedImage(image=image, request_id=request_id, http_status=status)
 
     def close(self) -> None:
         self._session.close()
