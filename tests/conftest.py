@@ -65,6 +65,7 @@ class EmulatorServer:
     def reset(self) -> None:
         self.app.demo.reset()
         self.app.tokens = None
+        self.app.faults.clear()
         self.log.clear()
 
 

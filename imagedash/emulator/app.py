@@ -5,16 +5,42 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
+import struct
+import threading
+import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from imagedash.emulator.demo import DemoImages
+from imagedash.emulator.faults import Faults
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "images"
 _IMAGE_PATH = re.compile(r"/compute/v1/images/(?P<image_id>[^/]*)")
 _VALID_ID = re.compile(r"[a-z0-9]{1,50}")
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+_GRPC_FOR_STATUS = {
+    403: (7, "Permission denied"),
+    404: (5, "Not found"),
+    429: (8, "Request limit exceeded"),
+    503: (14, "Service is unavailable"),
+    504: (4, "Deadline exceeded"),
+    500: (13, "Internal error"),
+}
 
 StartResponse = Callable[..., Any]
 
@@ -35,52 +61,92 @@ class Emulator:
         images: dict[str, bytes] | None = None,
         demo: DemoImages | None = None,
         tokens: frozenset[str] | None = None,
+        faults: Faults | None = None,
     ) -> None:
         self.images = load_fixtures() if images is None else images
         self.demo = DemoImages() if demo is None else demo
         # None accepts any bearer token, as demo mode needs; a set accepts only those.
         self.tokens = tokens
-        self.requests_served = 0
+        self.faults = Faults() if faults is None else faults
+        self._count_lock = threading.Lock()
+        self.image_gets = 0
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        self.requests_served += 1
-        request_id = str(uuid.uuid4())
-        status, body = self._route(environ, request_id)
-        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
-        start_response(
-            status,
-            [
-                ("Content-Type", "application/json"),
-                ("Content-Length", str(len(payload))),
-                ("x-request-id", request_id),
-                ("x-server-trace-id", uuid.uuid4().hex[:16] + ":" + uuid.uuid4().hex[:16] + ":1"),
-            ],
-        )
-        return [payload]
-
-    def _route(self, environ: dict[str, Any], request_id: str) -> tuple[str, bytes | dict]:
         path = environ.get("PATH_INFO", "")
+        if path.startswith("/emulator/"):
+            return self._admin(environ, start_response)
+        request_id = str(uuid.uuid4())
         match = _IMAGE_PATH.fullmatch(path)
-        if match is None:
-            return _error("404 Not Found", 5, "Not Found", request_id)
-        if environ.get("REQUEST_METHOD") != "GET":
-            return _error("501 Not Implemented", 12, "Method not allowed", request_id)
-        if not self._authorized(environ.get("HTTP_AUTHORIZATION", "")):
-            return _error("401 Unauthorized", 16, "Token is invalid or has expired.", request_id)
+        if match is None or environ.get("REQUEST_METHOD") != "GET":
+            status, body = _route_error(match, request_id)
+            return _respond(start_response, status, body, request_id)
+        with self._count_lock:
+            self.image_gets += 1
         image_id = match["image_id"]
+        fault = self.faults.take(image_id)
+        if fault.get("latency"):
+            time.sleep(float(fault["latency"]))
+        if fault.get("reset"):
+            return _reset(environ, start_response)
+        status, body = self._image(environ, image_id, fault.get("status"))
+        if status.startswith("200"):
+            return self._faulty_ok(start_response, body, fault, request_id)
+        return _respond(start_response, status, body, request_id)
+
+    def _image(
+        self, environ: dict[str, Any], image_id: str, forced: int | None
+    ) -> tuple[str, bytes | dict]:
+        request_id = ""
+        if forced and forced != 200:
+            code, message = _GRPC_FOR_STATUS.get(forced, (2, "Unknown error"))
+            return _error(forced, code, message, request_id)
+        if not self._authorized(environ.get("HTTP_AUTHORIZATION", "")):
+            return _error(401, 16, "Token is invalid or has expired.", request_id)
         if not _VALID_ID.fullmatch(image_id):
             return _error(
-                "400 Bad Request",
-                3,
-                "Request validation error: image_id: invalid resource id",
-                request_id,
+                400, 3, "Request validation error: image_id: invalid resource id", request_id
             )
         if image_id in self.images:
             return "200 OK", self.images[image_id]
         demo = self.demo.get(image_id)
         if demo is not None:
-            return "200 OK", demo
-        return _error("404 Not Found", 5, f"Image {image_id} not found", request_id)
+            return "200 OK", json.dumps(demo).encode()
+        return _error(404, 5, f"Image {image_id} not found", request_id)
+
+    def _faulty_ok(
+        self, start_response: StartResponse, body: bytes, fault: dict[str, Any], request_id: str
+    ) -> Iterable[bytes]:
+        if fault.get("html"):
+            page = b"<html><head><title>Bad gateway</title></head><body><h1>Bad gateway</h1>"
+            return _respond(
+                start_response,
+                _status_line(int(fault["html"])),
+                page,
+                request_id,
+                content_type="text/html",
+            )
+        if fault.get("empty"):
+            return _respond(start_response, "200 OK", b"", request_id)
+        if fault.get("truncated"):
+            return _respond(start_response, "200 OK", body[: len(body) // 2], request_id)
+        if fault.get("oversized"):
+            size = int(fault["oversized"])
+            headers = [("Content-Type", "application/json"), ("x-request-id", request_id)]
+            if fault.get("declare_length"):
+                headers.append(("Content-Length", str(size)))
+            start_response("200 OK", headers)
+            return _oversized(size)
+        if fault.get("trickle"):
+            start_response(
+                "200 OK",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                    ("x-request-id", request_id),
+                ],
+            )
+            return _trickle(body, float(fault["trickle"]))
+        return _respond(start_response, "200 OK", body, request_id)
 
     def _authorized(self, header: str) -> bool:
         scheme, _, token = header.partition(" ")
@@ -88,9 +154,34 @@ class Emulator:
             return False
         return self.tokens is None or token.strip() in self.tokens
 
+    def _admin(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
+        if path == "/emulator/stats":
+            return _respond(start_response, "200 OK", {"imageGets": self.image_gets}, "")
+        if path == "/emulator/stats/reset" and method == "POST":
+            with self._count_lock:
+                self.image_gets = 0
+            return _respond(start_response, "200 OK", {"imageGets": 0}, "")
+        if path != "/emulator/faults":
+            return _respond(start_response, "404 Not Found", {"error": "no such admin path"}, "")
+        if method == "DELETE":
+            self.faults.clear()
+        elif method == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                self.faults.set(str(request.get("image_id", "*")), dict(request["fault"]))
+            except (ValueError, KeyError, TypeError) as error:
+                return _respond(start_response, "400 Bad Request", {"error": str(error)}, "")
+        return _respond(start_response, "200 OK", {"faults": self.faults.snapshot()}, "")
 
-def _error(status: str, code: int, message: str, request_id: str) -> tuple[str, dict]:
-    return status, {
+
+def _status_line(status: int) -> str:
+    return f"{status} {_REASONS.get(status, 'Error')}"
+
+
+def _error(status: int, code: int, message: str, request_id: str) -> tuple[str, dict]:
+    return _status_line(status), {
         "code": code,
         "message": message,
         "details": [
@@ -99,12 +190,70 @@ def _error(status: str, code: int, message: str, request_id: str) -> tuple[str, 
     }
 
 
+def _route_error(match: re.Match | None, request_id: str) -> tuple[str, dict]:
+    if match is None:
+        return _error(404, 5, "Not Found", request_id)
+    return _error(501, 12, "Method not allowed", request_id)
+
+
+def _respond(
+    start_response: StartResponse,
+    status: str,
+    body: bytes | dict,
+    request_id: str,
+    content_type: str = "application/json",
+) -> list[bytes]:
+    request_id = request_id or str(uuid.uuid4())
+    if isinstance(body, dict):
+        for detail in body.get("details", ()):
+            detail["requestId"] = detail.get("requestId") or request_id
+        body = json.dumps(body).encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("x-request-id", request_id),
+            ("x-server-trace-id", f"{uuid.uuid4().hex[:16]}:{uuid.uuid4().hex[:16]}:1"),
+        ],
+    )
+    return [body]
+
+
+def _trickle(body: bytes, interval: float) -> Iterator[bytes]:
+    for index in range(len(body)):
+        yield body[index : index + 1]
+        time.sleep(interval)
+
+
+def _oversized(size: int) -> Iterator[bytes]:
+    head = b'{"id": "oversized", "description": "'
+    yield head
+    remaining = size - len(head)
+    chunk = b"x" * 65536
+    while remaining > 0:
+        yield chunk[: min(remaining, len(chunk))]
+        remaining -= len(chunk)
+
+
+def _reset(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
+    """Drop the connection with a TCP reset, answering nothing."""
+    sock = environ.get("gunicorn.socket") or environ.get("emulator.socket")
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    environ["emulator.reset"] = True
+    start_response("500 Internal Server Error", [("Content-Length", "0")])
+    return []
+
+
 def from_environment() -> Emulator:
     tokens = os.environ.get("EMULATOR_TOKENS", "").strip()
     transition = float(os.environ.get("EMULATOR_DEMO_TRANSITION_S", "20"))
     return Emulator(
         demo=DemoImages(transition_seconds=transition),
         tokens=frozenset(t.strip() for t in tokens.split(",") if t.strip()) if tokens else None,
+        faults=Faults.from_json(os.environ.get("EMULATOR_FAULTS", "")),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -12,7 +13,19 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _Handler(WSGIRequestHandler):
+    def get_environ(self) -> dict:
+        environ = super().get_environ()
+        environ["emulator.socket"] = self.connection  # for the `reset` fault
+        return environ
+
+    def handle(self) -> None:
+        # The connection was reset on purpose (a fault), or the client went away.
+        with contextlib.suppress(OSError):
+            super().handle()
+
+
+class _QuietHandler(_Handler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -30,7 +43,7 @@ def serve_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> tuple[WSGISe
 
 
 def serve_forever(app, host: str, port: int, *, quiet: bool = False) -> None:
-    handler = _QuietHandler if quiet else WSGIRequestHandler
+    handler = _QuietHandler if quiet else _Handler
     with make_server(
         host, port, app, server_class=_ThreadingServer, handler_class=handler
     ) as server:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from imagedash import yc
+from imagedash.images.breaker import CallsPaused
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,14 @@ class ErrorPage:
 def error_page(error: yc.YcError) -> ErrorPage:
     # Most specific classes first: NotConfigured is an Unauthenticated, ServerError an Unavailable.
     match error:
+        case CallsPaused():
+            return ErrorPage(
+                503,
+                "Calls to Yandex Cloud are paused",
+                "Yandex Cloud failed "
+                "several times in a row, so the dashboard paused its calls to it "
+                "for a few seconds. Try again shortly.",
+            )
         case yc.NotFound():
             return ErrorPage(
                 404,

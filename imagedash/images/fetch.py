@@ -1,18 +1,30 @@
-"""One upstream call per image however many viewers: a short-lived result cache in front of the
-client, and single-flight so that concurrent requests for an id wait for one call."""
+"""One upstream call per image however many viewers.
+
+Answers are kept for a short TTL (found: IMAGEDASH_CACHE_TTL_S, not found:
+IMAGEDASH_NOT_FOUND_TTL_S) in this process and, with REDIS_URL set, in Redis for every process
+and machine; concurrent requests for an id wait for the one call in flight (single-flight, in
+process and, through a Redis lock, across processes). Calls go through the circuit breaker.
+The warm path, an answer still in this process's cache, touches neither Redis nor the database.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.core.cache import cache
 
+from imagedash import yc
+from imagedash.images.breaker import CircuitBreaker
 from imagedash.images.upstream import compute_client
-from imagedash.yc import FetchedImage, NotFound, YcError
+from imagedash.yc.images import thaw
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,11 +32,11 @@ class Fetch:
     """The answer for one image id: the image, or the error that stood in its place."""
 
     image_id: str
-    fetched: FetchedImage | None
-    error: YcError | None
+    fetched: yc.FetchedImage | None
+    error: yc.YcError | None
     at: datetime
     duration_ms: int
-    # False when this answer came from the cache or from another request's call in flight.
+    # False when this answer came from a cache or from another request's call.
     fresh: bool = True
 
     @property
@@ -49,32 +61,26 @@ class _InFlight:
 class ImageFetcher:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._cached: dict[str, tuple[float, Fetch]] = {}
+        self._cached: dict[str, tuple[float, Fetch]] = {}  # id -> (expires, epoch s; answer)
         self._in_flight: dict[str, _InFlight] = {}
+        self.breaker = _breaker_from_settings()
 
     def get(self, image_id: str) -> Fetch:
-        now = time.monotonic()
         with self._lock:
             entry = self._cached.get(image_id)
-            if entry is not None and entry[0] > now:
-                return _not_fresh(entry[1])
+            if entry is not None and entry[0] > time.time():
+                return entry[1]
             waiting = self._in_flight.get(image_id)
             if waiting is None:
                 mine = self._in_flight[image_id] = _InFlight()
         if waiting is not None:
             waiting.done.wait(settings.IMAGEDASH_DEADLINE_S + 1)
             if waiting.result is not None:
-                return _not_fresh(waiting.result)
+                return replace(waiting.result, fresh=False, duration_ms=0)
             return self.get(image_id)
         try:
-            result = _call(image_id)
+            result = self._fetch_shared(image_id)
             mine.result = result
-            ttl = _ttl(result)
-            with self._lock:
-                if ttl > 0:
-                    self._cached[image_id] = (time.monotonic() + ttl, result)
-                    if len(self._cached) > 4096:
-                        self._evict_expired()
             return result
         finally:
             with self._lock:
@@ -82,35 +88,129 @@ class ImageFetcher:
             mine.done.set()
 
     def clear(self) -> None:
+        """Forget cached answers and breaker state (settings may have changed)."""
         with self._lock:
             self._cached.clear()
+        self.breaker = _breaker_from_settings()
 
-    def _evict_expired(self) -> None:
-        now = time.monotonic()
-        for key in [key for key, (expires, _) in self._cached.items() if expires <= now]:
-            del self._cached[key]
+    def _fetch_shared(self, image_id: str) -> Fetch:
+        if not settings.REDIS_URL:
+            return self._call(image_id)
+        shared = _shared_get(image_id)
+        if shared is not None:
+            self._remember(shared[1], shared[0])
+            return shared[1]
+        lock_key = f"image-lock:{image_id}"
+        if _cache_op(cache.add, lock_key, 1, timeout=settings.IMAGEDASH_DEADLINE_S + 1):
+            try:
+                return self._call(image_id)
+            finally:
+                _cache_op(cache.delete, lock_key)
+        # Another process is calling: wait for its answer rather than call too.
+        give_up = time.monotonic() + settings.IMAGEDASH_DEADLINE_S + 1
+        while time.monotonic() < give_up:
+            time.sleep(0.02)
+            shared = _shared_get(image_id)
+            if shared is not None:
+                self._remember(shared[1], shared[0])
+                return shared[1]
+            if not _cache_op(cache.get, lock_key):
+                break  # its call failed (failures are not shared) or it died
+        return self._call(image_id)
+
+    def _call(self, image_id: str) -> Fetch:
+        started = time.monotonic()
+        at = datetime.now(UTC)
+        try:
+            self.breaker.before_call()
+        except yc.YcError as error:
+            return Fetch(image_id, None, error, at, 0)
+        try:
+            fetched = compute_client().image_get(image_id=image_id)
+        except yc.NotConfigured as error:
+            return Fetch(image_id, None, error, at, _ms_since(started))
+        except yc.YcError as error:
+            self.breaker.after_call(error)
+            result = Fetch(image_id, None, error, at, _ms_since(started))
+        else:
+            self.breaker.after_call(None)
+            result = Fetch(image_id, fetched, None, at, _ms_since(started))
+        ttl = _ttl(result)
+        if ttl > 0:
+            expires = time.time() + ttl
+            self._remember(replace(result, fresh=False, duration_ms=0), expires)
+            if settings.REDIS_URL:
+                _shared_put(result, expires)
+        return result
+
+    def _remember(self, result: Fetch, expires: float) -> None:
+        with self._lock:
+            self._cached[image_id := result.image_id] = (expires, result)
+            if len(self._cached) > 4096:
+                now = time.time()
+                for key in [k for k, (until, _) in self._cached.items() if until <= now]:
+                    if key != image_id:
+                        del self._cached[key]
 
 
-def _call(image_id: str) -> Fetch:
-    started = time.monotonic()
-    at = timezone.now()
-    try:
-        fetched = compute_client().image_get(image_id=image_id)
-    except YcError as error:
-        return Fetch(image_id, None, error, at, _ms_since(started))
-    return Fetch(image_id, fetched, None, at, _ms_since(started))
+def _breaker_from_settings() -> CircuitBreaker:
+    return CircuitBreaker(
+        failures=settings.IMAGEDASH_BREAKER_FAILURES,
+        cooldown=settings.IMAGEDASH_BREAKER_COOLDOWN_S,
+    )
 
 
 def _ttl(result: Fetch) -> float:
     if result.fetched is not None:
         return settings.IMAGEDASH_CACHE_TTL_S
-    if isinstance(result.error, NotFound):
+    if isinstance(result.error, yc.NotFound):
         return settings.IMAGEDASH_NOT_FOUND_TTL_S
     return 0.0
 
 
-def _not_fresh(result: Fetch) -> Fetch:
-    return Fetch(result.image_id, result.fetched, result.error, result.at, 0, fresh=False)
+# The Redis copy holds plain data: the raw JSON, or what a NotFound said.
+
+
+def _shared_put(result: Fetch, expires: float) -> None:
+    entry: dict[str, Any] = {"at": result.at.timestamp(), "expires": expires}
+    if result.fetched is not None:
+        entry["image"] = thaw(result.fetched.image.raw)
+        entry["request_id"] = result.fetched.request_id
+        entry["http_status"] = result.fetched.http_status
+    else:
+        error = result.error
+        entry["not_found"] = [error.message, error.http_status, error.grpc_code, error.request_id]
+    _cache_op(
+        cache.set, f"image:{result.image_id}", entry, timeout=max(1, round(expires - time.time()))
+    )
+
+
+def _shared_get(image_id: str) -> tuple[float, Fetch] | None:
+    entry = _cache_op(cache.get, f"image:{image_id}")
+    if not isinstance(entry, dict) or entry.get("expires", 0) <= time.time():
+        return None
+    at = datetime.fromtimestamp(entry["at"], UTC)
+    if "image" in entry:
+        fetched = yc.FetchedImage(
+            image=yc.parse_image(entry["image"]),
+            request_id=entry["request_id"],
+            http_status=entry["http_status"],
+        )
+        return entry["expires"], Fetch(image_id, fetched, None, at, 0, fresh=False)
+    message, http_status, grpc_code, request_id = entry["not_found"]
+    error = yc.NotFound(
+        message, http_status=http_status, grpc_code=grpc_code, request_id=request_id
+    )
+    return entry["expires"], Fetch(image_id, None, error, at, 0, fresh=False)
+
+
+def _cache_op(operation, *args: Any, **kwargs: Any) -> Any:
+    """A cache call that degrades to "nothing cached" when Redis is down."""
+    try:
+        return operation(*args, **kwargs)
+    except Exception as error:
+        log.warning("shared cache unavailable: %s", type(error).__name__)
+        return None
 
 
 def _ms_since(started: float) -> int:

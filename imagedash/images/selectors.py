@@ -26,10 +26,8 @@ def lookup_recent_duplicate(*, image_id: str, browser_key: str, since: datetime)
     )
 
 
-def snapshot_newest(*, image_id: str) -> ImageSnapshot | None:
-    return (
-        ImageSnapshot.objects.filter(image_id=image_id)
-        .defer("raw")
-        .order_by("-last_seen_at", "-id")
-        .first()
-    )
+def snapshot_newest(*, image_id: str, with_raw: bool = False) -> ImageSnapshot | None:
+    snapshots = ImageSnapshot.objects.filter(image_id=image_id)
+    if not with_raw:
+        snapshots = snapshots.defer("raw")
+    return snapshots.order_by("-last_seen_at", "-id").first()

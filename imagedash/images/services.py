@@ -17,7 +17,7 @@ from imagedash.images import selectors
 from imagedash.images.fetch import Fetch, image_fetcher
 from imagedash.images.ids import INVALID_IMAGE_ID_MESSAGE, InvalidImageId, parse_image_id
 from imagedash.images.models import ImageSnapshot, Lookup, Outcome
-from imagedash.yc import Image, ImageStatus, NotFound, YcError
+from imagedash.yc import Image, ImageStatus, NotFound, YcError, parse_image
 from imagedash.yc.images import thaw
 
 
@@ -29,6 +29,8 @@ class LookupResult:
     image: Image | None = None
     error: YcError | None = None
     request_id: str = ""
+    # Set when Yandex Cloud did not answer and `image` is the newest snapshot stored instead.
+    stale_since: datetime | None = None
 
     @property
     def invalid_id_message(self) -> str:
@@ -43,14 +45,16 @@ class StatusResult:
     state: ImageStatus | str
     checked_at: datetime
     error: YcError | None = None
+    # Set when Yandex Cloud did not answer and `state` is the newest snapshot's.
+    stale_since: datetime | None = None
 
     @property
     def is_transitional(self) -> bool:
-        return isinstance(self.state, ImageStatus) and self.state.is_transitional
+        return self.state in (ImageStatus.CREATING, ImageStatus.DELETING)
 
     @property
     def keeps_polling(self) -> bool:
-        return self.is_transitional or self.state == "unknown"
+        return self.is_transitional or self.state == "unknown" or self.stale_since is not None
 
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -74,6 +78,9 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
     fetch = image_fetcher.get(image_id)
     image = fetch.fetched.image if fetch.fetched else None
     outcome = Outcome.FOUND if image else Outcome(fetch.error.kind)
+    stale = None
+    if fetch.error is not None and fetch.error.is_outage:
+        stale = selectors.snapshot_newest(image_id=image_id, with_raw=True)
     lookup = _lookup_record(
         image_id=image_id,
         user=who,
@@ -81,14 +88,16 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
         outcome=outcome,
         fetch=fetch,
         image=image,
+        stale=stale,
     )
     return LookupResult(
         image_id=image_id,
         outcome=outcome,
         lookup=lookup,
-        image=image,
+        image=image or (parse_image(stale.raw) if stale else None),
         error=fetch.error,
         request_id=fetch.request_id,
+        stale_since=stale.last_seen_at if stale else None,
     )
 
 
@@ -121,6 +130,7 @@ def _lookup_record(
     outcome: Outcome,
     fetch: Fetch | None = None,
     image: Image | None = None,
+    stale: ImageSnapshot | None = None,
 ) -> Lookup:
     now = timezone.now()
     with transaction.atomic():
@@ -133,7 +143,7 @@ def _lookup_record(
             )
             if recent is not None:
                 return recent
-        snapshot = _snapshot_store(image=image, seen_at=fetch.at) if image and fetch else None
+        snapshot = _snapshot_store(image=image, seen_at=fetch.at) if image and fetch else stale
         return Lookup.objects.create(
             image_id=image_id,
             created_at=now,
@@ -176,6 +186,13 @@ def _snapshot_store_if_status_changed(*, image: Image, seen_at: datetime) -> Non
         return
     with transaction.atomic():
         _snapshot_store(image=image, seen_at=seen_at)
+
+
+def _known_status(text: str) -> ImageStatus | str:
+    try:
+        return ImageStatus(text)
+    except ValueError:
+        return text
 
 
 def _lock_for(key: str) -> None:

@@ -68,6 +68,8 @@ def image_detail(request: HttpRequest, image_id: str) -> HttpResponse:
                 image_id=result.image_id,
                 state=result.image.status or "",
                 checked_at=result.lookup.created_at,
+                error=result.error,
+                stale_since=result.stale_since,
             ),
             interval=settings.IMAGEDASH_POLL_INTERVAL_S,
         ),
