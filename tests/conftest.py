@@ -66,6 +66,7 @@ class EmulatorServer:
         self.app.demo.reset()
         self.app.tokens = None
         self.app.faults.clear()
+        self.app.image_gets = 0
         self.log.clear()
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import socket
-import struct
 import threading
 import time
 import uuid
@@ -237,12 +237,11 @@ def _oversized(size: int) -> Iterator[bytes]:
 
 
 def _reset(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-    """Drop the connection with a TCP reset, answering nothing."""
+    """Drop the connection, answering nothing (the server's own writes then fail)."""
     sock = environ.get("gunicorn.socket") or environ.get("emulator.socket")
     if isinstance(sock, socket.socket):
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.close()
-    environ["emulator.reset"] = True
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
     start_response("500 Internal Server Error", [("Content-Length", "0")])
     return []
 

@@ -111,14 +111,20 @@ def image_status(*, image_id: str) -> StatusResult:
         if fetch.fresh:
             _snapshot_store_if_status_changed(image=image, seen_at=fetch.at)
         return StatusResult(image_id=image_id, state=image.status or "", checked_at=fetch.at)
+    newest = selectors.snapshot_newest(image_id=image_id)
     if isinstance(fetch.error, NotFound):
-        newest = selectors.snapshot_newest(image_id=image_id)
-        state = (
-            "deleted"
-            if newest is not None and newest.status == ImageStatus.DELETING
-            else "not_found"
+        deleted = newest is not None and newest.status == ImageStatus.DELETING
+        return StatusResult(
+            image_id=image_id, state="deleted" if deleted else "not_found", checked_at=fetch.at
         )
-        return StatusResult(image_id=image_id, state=state, checked_at=fetch.at)
+    if fetch.error.is_outage and newest is not None:
+        return StatusResult(
+            image_id=image_id,
+            state=_known_status(newest.status),
+            checked_at=fetch.at,
+            error=fetch.error,
+            stale_since=newest.last_seen_at,
+        )
     return StatusResult(image_id=image_id, state="unknown", checked_at=fetch.at, error=fetch.error)
 
 

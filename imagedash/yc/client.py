@@ -266,7 +266,7 @@ def _iter_body(response: requests.Response, expires: float, clock: Callable[[], 
         if sock is not None:
             sock.settimeout(remaining)
         try:
-            chunk = response.raw.read(16384, decode_content=True)
+            chunk = response.raw.read1(16384, decode_content=True)
         except (TimeoutError, ReadTimeoutError):
             raise _DeadlinePassed from None
         except ProtocolError as error:
