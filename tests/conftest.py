@@ -28,8 +28,12 @@ def _postgres_problem() -> str:
         return ""
     import psycopg
 
+    # Ask the server, not the named database: the test run creates and drops its own
+    # `test_<name>` database through the `postgres` maintenance database, as Django does, so
+    # the database that DATABASE_URL names need not exist.
+    conninfo = url.replace("postgres://", "postgresql://", 1)
     try:
-        psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3).close()
+        psycopg.connect(conninfo, dbname="postgres", connect_timeout=3).close()
     except psycopg.Error as error:
         return f"PostgreSQL at DATABASE_URL does not answer: {error}".strip()
     return ""
