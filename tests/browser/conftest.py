@@ -55,7 +55,9 @@ def page(chromium) -> Iterator[object]:
 
 @pytest.fixture
 def dashboard(live_server, emulator, settings):
-    """The live dashboard pointed at the emulator, polling every second (no back-off)."""
+    """The live dashboard pointed at the emulator, polling every second with no back-off: so a
+    few quiet seconds after READY span several would-be polls, and a badge that kept polling
+    could not hide behind a backed-off interval longer than the test watches."""
     settings.IMAGEDASH_POLL_INTERVAL_S = 1.0
     settings.IMAGEDASH_POLL_INTERVAL_MAX_S = 1.0
     return live_server
