@@ -26,20 +26,14 @@ def _postgres_problem() -> str:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         return ""
-    import dj_database_url
     import psycopg
 
-    db = dj_database_url.parse(url)
+    # Ask the server, not the named database: the test run creates and drops its own
+    # `test_<name>` database through the `postgres` maintenance database, as Django does, so
+    # the database that DATABASE_URL names need not exist.
+    conninfo = url.replace("postgres://", "postgresql://", 1)
     try:
-        # The maintenance database: the one in the URL need not exist, Django creates test_<name>.
-        psycopg.connect(
-            host=db["HOST"] or None,
-            port=db["PORT"] or None,
-            user=db["USER"] or None,
-            password=db["PASSWORD"] or None,
-            dbname="postgres",
-            connect_timeout=3,
-        ).close()
+        psycopg.connect(conninfo, dbname="postgres", connect_timeout=3).close()
     except psycopg.Error as error:
         return f"PostgreSQL at DATABASE_URL does not answer: {error}".strip()
     return ""
