@@ -54,6 +54,6 @@ cat <<MSG
 MSG
 
 .venv/bin/gunicorn imagedash.wsgi:application --bind "127.0.0.1:$PORT" \
-  --workers 2 --threads 4 --timeout 30 --access-logfile - &
+  --config gunicorn.conf.py &
 children+=($!)
 wait "${children[-1]}"

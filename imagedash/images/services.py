@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -139,13 +138,19 @@ def _lookup_record(
     stale: ImageSnapshot | None = None,
 ) -> Lookup:
     now = timezone.now()
+    since = now - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S)
+    if browser_key:
+        # Most repeats are found by this plain read, which takes no write lock.
+        recent = selectors.lookup_recent_duplicate(
+            image_id=image_id, browser_key=browser_key, since=since
+        )
+        if recent is not None:
+            return recent
     with transaction.atomic():
         if browser_key:
             _lock_for(f"lookup:{browser_key}:{image_id}")
             recent = selectors.lookup_recent_duplicate(
-                image_id=image_id,
-                browser_key=browser_key,
-                since=now - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S),
+                image_id=image_id, browser_key=browser_key, since=since
             )
             if recent is not None:
                 return recent
@@ -164,14 +169,11 @@ def _lookup_record(
 
 
 def _snapshot_store(*, image: Image, seen_at: datetime) -> ImageSnapshot:
-    raw = thaw(image.raw)
-    content = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    content_hash = hashlib.sha256(content.encode()).hexdigest()
     snapshot, created = ImageSnapshot.objects.get_or_create(
         image_id=image.id,
-        content_hash=content_hash,
+        content_hash=image.content_hash,
         defaults={
-            "raw": raw,
+            "raw": thaw(image.raw),
             "name": (image.name or "")[:255],
             "status": str(image.status or "")[:32],
             "first_seen_at": seen_at,

@@ -7,9 +7,10 @@ register_converter(ImageIdConverter, "image_id")
 
 app_name = "images"
 urlpatterns = [
+    # The status poll first: it is by far the most requested URL.
+    path("images/<image_id:image_id>/status/", views.image_status, name="status"),
     path("", views.home, name="home"),
     path("images/", views.lookup, name="lookup"),
     path("images/<image_id:image_id>/", views.image_detail, name="detail"),
-    path("images/<image_id:image_id>/status/", views.image_status, name="status"),
     path("history/", views.history, name="history"),
 ]

@@ -6,12 +6,10 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from imagedash.images import selectors, services
+from imagedash.images.badges import badge_html
 from imagedash.images.errors import error_page
 from imagedash.images.forms import LookupForm
 from imagedash.images.ids import INVALID_IMAGE_ID_MESSAGE, InvalidImageId, parse_image_id
@@ -63,7 +61,7 @@ def image_detail(request: HttpRequest, image_id: str) -> HttpResponse:
     context = {
         "result": result,
         "image": result.image,
-        "badge": _badge_context(
+        "badge_html": badge_html(
             services.StatusResult(
                 image_id=result.image_id,
                 state=result.image.status or "",
@@ -71,13 +69,12 @@ def image_detail(request: HttpRequest, image_id: str) -> HttpResponse:
                 error=result.error,
                 stale_since=result.stale_since,
             ),
-            interval=settings.IMAGEDASH_POLL_INTERVAL_S,
+            f"{settings.IMAGEDASH_POLL_INTERVAL_S:g}",
         ),
     }
     return render(request, "images/detail.html", context)
 
 
-@never_cache
 @require_GET
 def image_status(request: HttpRequest, image_id: str) -> HttpResponse:
     """The live badge, an htmx fragment. Upstream trouble is a 200 fragment that says so (htmx
@@ -91,8 +88,9 @@ def image_status(request: HttpRequest, image_id: str) -> HttpResponse:
         current=str(status.state),
         interval=request.GET.get("interval"),
     )
-    html = render_to_string("images/partials/badge.html", _badge_context(status, interval))
-    return HttpResponse(html)
+    response = HttpResponse(badge_html(status, f"{interval:g}"))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET
@@ -106,15 +104,6 @@ def history(request: HttpRequest) -> HttpResponse:
 def _home_page(request: HttpRequest, form: LookupForm, status: int = 200) -> HttpResponse:
     recent = selectors.lookup_list()[:RECENT_LOOKUPS_ON_HOME]
     return render(request, "images/home.html", {"form": form, "recent": recent}, status=status)
-
-
-def _badge_context(status: services.StatusResult, interval: float) -> dict[str, object]:
-    return {
-        "status": status,
-        "state": str(status.state),
-        "interval": f"{interval:g}",
-        "status_url": reverse("images:status", kwargs={"image_id": status.image_id}),
-    }
 
 
 def _canonical_redirect(image_id: str, view: str) -> HttpResponseRedirect | None:

@@ -6,6 +6,8 @@ every field here is optional and unknown fields survive in `raw`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ class ImageStatus(StrEnum):
 class Image:
     id: str
     raw: Mapping[str, Any]
+    # sha256 of the canonical JSON (sorted keys): equal for equal content, whatever key order.
+    content_hash: str = ""
     folder_id: str | None = None
     created_at: datetime | None = None
     name: str | None = None
@@ -63,6 +67,7 @@ def parse_image(data: Any) -> Image:
     return Image(
         id=image_id,
         raw=_freeze(data),
+        content_hash=hashlib.sha256(canonical_json(data).encode()).hexdigest(),
         folder_id=_text(data, "folderId"),
         created_at=_timestamp(data, "createdAt"),
         name=_text(data, "name"),
@@ -77,6 +82,10 @@ def parse_image(data: Any) -> Image:
         os_type=_text(os_info, "type") if isinstance(os_info, dict) else None,
         pooled=data.get("pooled") is True,
     )
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _freeze(value: Any) -> Any:

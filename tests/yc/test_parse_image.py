@@ -68,7 +68,7 @@ def test_a_timestamp_that_is_not_rfc3339_is_left_out():
 
 def test_a_minimal_object_with_only_an_id():
     image = parse_image({"id": "fd8minimal"})
-    assert image == Image(id="fd8minimal", raw=image.raw)
+    assert image == Image(id="fd8minimal", raw=image.raw, content_hash=image.content_hash)
     assert image.name is None and image.labels == {} and image.product_ids == ()
     assert image.status is None and image.pooled is False
 
