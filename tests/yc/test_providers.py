@@ -107,7 +107,6 @@ def test_concurrent_requests_trigger_one_token_request(kind, iam, tmp_path):
     iam.app.token_delay_s = 0.3
     iam.app.token_lifetime_s = 4.0
     provider, client = make(kind, iam, tmp_path)
-    started = time.monotonic()
     results: list[str] = []
     barrier = threading.Barrier(12)
 
@@ -127,8 +126,9 @@ def test_concurrent_requests_trigger_one_token_request(kind, iam, tmp_path):
     assert iam.hits(TOKEN_PATH[kind]) == 1
     first = provider.token()
 
-    # Past the renewal point (3.6 s) but valid: one renewal, and nobody waits for it.
-    time.sleep(max(0.0, started + 3.65 - time.monotonic()))
+    # Past the renewal point (3.6 s after the request was sent) but valid: one renewal, and
+    # nobody waits for it.
+    time.sleep(max(0.0, provider._current.renew_at + 0.05 - time.monotonic()))
     run_all()
     assert len(results) == 24
     assert iam.hits(TOKEN_PATH[kind]) == 2
