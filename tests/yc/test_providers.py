@@ -56,7 +56,7 @@ def iam(emulator):
     return emulator
 
 
-def make(kind: str, iam, tmp_path: Path, *, timeout=(1.0, 2.0)):
+def make(kind: str, iam, tmp_path: Path, *, timeout=(3.0, 3.0)):
     provider = credentials_from_env(env_for(kind, iam.url, tmp_path), timeout=timeout)
     client = ComputeClient(endpoint=iam.url, credentials=provider, deadline=5.0)
     return provider, client
