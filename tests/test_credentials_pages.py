@@ -105,8 +105,11 @@ def test_no_credentials_is_an_operator_problem_and_sends_nothing(emulator, setti
     page = client.get(DETAIL)
     assert page.status_code == 503
     assert "No Yandex Cloud credentials configured" in page.content.decode()
+    assert "YC_SERVICE_ACCOUNT_KEY_FILE" in page.content.decode()
     lookup = last_lookup()
     assert lookup.outcome == "unauthenticated" and lookup.upstream_status is None
+    about = client.get("/about/").content.decode()
+    assert "None configured" in about and "No Yandex Cloud credentials are configured" in about
     assert emulator.log.requests == []
 
 
