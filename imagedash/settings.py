@@ -8,6 +8,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from imagedash.env import env_bool, env_float, env_int, env_list, env_str
+from imagedash.yc.config import ENV_NAMES as CREDENTIAL_SETTINGS
+from imagedash.yc.config import CredentialsConfigError, credentials_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -144,9 +146,24 @@ LOGGING = {
 
 # Yandex Cloud
 YC_COMPUTE_ENDPOINT = env_str("YC_COMPUTE_ENDPOINT", "https://compute.api.cloud.yandex.net")
-YC_TOKEN = env_str("YC_TOKEN")
 IMAGEDASH_CONNECT_TIMEOUT_S = env_float("IMAGEDASH_CONNECT_TIMEOUT_S", 3.0, minimum=0.01)
 IMAGEDASH_READ_TIMEOUT_S = env_float("IMAGEDASH_READ_TIMEOUT_S", 10.0, minimum=0.01)
+# The credential (see README: Credentials). Exactly one may be configured; checking it here makes
+# every manage.py command and gunicorn refuse to start on a bad one. upstream.py builds the
+# provider each process uses from these values.
+YC_TOKEN = env_str("YC_TOKEN")
+YC_TOKEN_TYPE = env_str("YC_TOKEN_TYPE")
+YC_SERVICE_ACCOUNT_KEY_FILE = env_str("YC_SERVICE_ACCOUNT_KEY_FILE")
+YC_USE_METADATA = env_str("YC_USE_METADATA")
+YC_METADATA_ADDR = env_str("YC_METADATA_ADDR")
+YC_IAM_ENDPOINT = env_str("YC_IAM_ENDPOINT")
+try:
+    credentials_from_env(
+        {name: globals()[name] for name in CREDENTIAL_SETTINGS},
+        timeout=(IMAGEDASH_CONNECT_TIMEOUT_S, IMAGEDASH_READ_TIMEOUT_S),
+    )
+except CredentialsConfigError as error:
+    raise ImproperlyConfigured(str(error)) from None
 IMAGEDASH_DEADLINE_S = env_float("IMAGEDASH_DEADLINE_S", 8.0, minimum=0.01)
 IMAGEDASH_MAX_BODY_BYTES = env_int("IMAGEDASH_MAX_BODY_BYTES", 1 << 20, minimum=1024)
 

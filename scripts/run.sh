@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: serve the dashboard with gunicorn on http://127.0.0.1:8000 (PORT to change).
-# With no Yandex Cloud credentials configured, start the bundled Compute API emulator and point
-# the dashboard at it (demo mode). Ctrl-C stops everything this started.
+# With no Yandex Cloud credentials configured, or an OAuth token and no endpoints, start the bundled
+# emulator (Compute and IAM) and point the dashboard at it (demo mode); see docs/credentials.md.
+# Ctrl-C stops everything this started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -24,14 +25,33 @@ fi
 export DJANGO_DEBUG=${DJANGO_DEBUG:-0}
 export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}
 
-if [ -z "${YC_TOKEN:-}${YC_SERVICE_ACCOUNT_KEY_FILE:-}${YC_USE_METADATA:-}" ]; then
+start_emulator() {
   emulator_port=$("$PY" -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
   "$PY" -m imagedash.emulator --port "$emulator_port" --quiet &
   children+=($!)
   export YC_COMPUTE_ENDPOINT="http://127.0.0.1:$emulator_port"
-  export YC_TOKEN="t1.demo.emulator-accepts-any-token"
+  export YC_IAM_ENDPOINT="http://127.0.0.1:$emulator_port"
   export IMAGEDASH_DEMO=1
+}
+
+# An OAuth token in YC_TOKEN (not `t1.` with two dots, and YC_TOKEN_TYPE not iam).
+token=${YC_TOKEN:-}
+dots=${token//[^.]/}
+oauth=0
+if [ -n "$token" ] && [ "${YC_TOKEN_TYPE:-}" != iam ] \
+  && { [ "${YC_TOKEN_TYPE:-}" = oauth ] || [[ $token != t1.* ]] || [ ${#dots} -ne 2 ]; }; then
+  oauth=1
+fi
+
+if [ -z "${YC_TOKEN:-}${YC_SERVICE_ACCOUNT_KEY_FILE:-}${YC_USE_METADATA:-}" ]; then
+  start_emulator
+  export YC_TOKEN="t1.demo.emulator-accepts-any-token"
   mode="demo mode: no Yandex Cloud credentials configured, serving the bundled emulator's sample images"
+elif [ "$oauth" = 1 ] && [ -z "${YC_IAM_ENDPOINT:-}${YC_COMPUTE_ENDPOINT:-}" ]; then
+  # `YC_TOKEN=<oauth> make run`: the OAuth exchange against the emulator's IAM endpoint. To use
+  # Yandex Cloud itself, set YC_IAM_ENDPOINT=https://iam.api.cloud.yandex.net.
+  start_emulator
+  mode="demo mode: YC_TOKEN is exchanged at the bundled emulator's IAM endpoint"
 else
   mode="talking to ${YC_COMPUTE_ENDPOINT:-https://compute.api.cloud.yandex.net}"
 fi

@@ -12,7 +12,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "x" * 60)
 
 import pytest
 
-from imagedash.emulator.app import Emulator
+from imagedash.emulator.app import DEFAULT_TOKEN_LIFETIME_S, Emulator
 from imagedash.emulator.demo import DemoImages
 from imagedash.emulator.server import serve_in_thread
 from imagedash.images.fetch import image_fetcher
@@ -61,7 +61,15 @@ class EmulatorServer:
         self.app.tokens = None
         self.app.faults.clear()
         self.app.image_gets = 0
+        self.app.oauth_tokens = None
+        self.app.service_account_keys = {}
+        self.app.token_lifetime_s = DEFAULT_TOKEN_LIFETIME_S
+        self.app.token_delay_s = 0.0
+        self.app.reset_tokens()
         self.log.clear()
+
+    def hits(self, path: str) -> int:
+        return self.log.paths().count(path)
 
 
 @pytest.fixture(scope="session")

@@ -56,6 +56,10 @@ class ScriptedServer:
                 self.end_headers()
                 self.wfile.write(scripted.body)
 
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
             def log_message(self, format: str, *args: object) -> None:
                 pass
 

@@ -6,13 +6,17 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import jwt
 
 from imagedash.emulator.demo import DemoImages
 from imagedash.emulator.faults import Faults
@@ -42,6 +46,11 @@ _GRPC_FOR_STATUS = {
     500: (13, "Internal error"),
 }
 
+IAM_TOKENS_PATH = "/iam/v1/tokens"
+METADATA_TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token"  # noqa: S105
+JWT_AUDIENCE = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
+DEFAULT_TOKEN_LIFETIME_S = 12 * 3600.0
+
 StartResponse = Callable[..., Any]
 
 
@@ -62,25 +71,58 @@ class Emulator:
         demo: DemoImages | None = None,
         tokens: frozenset[str] | None = None,
         faults: Faults | None = None,
+        oauth_tokens: frozenset[str] | None = None,
+        service_account_keys: dict[str, tuple[str, str]] | None = None,
+        token_lifetime_s: float = DEFAULT_TOKEN_LIFETIME_S,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.images = load_fixtures() if images is None else images
         self.demo = DemoImages() if demo is None else demo
-        # None accepts any bearer token, as demo mode needs; a set accepts only those.
+        # None accepts any bearer token that IAM did not issue, as demo mode needs; a set
+        # accepts only those. Tokens IAM issued are accepted until they expire or are revoked.
         self.tokens = tokens
         self.faults = Faults() if faults is None else faults
-        self._count_lock = threading.Lock()
+        # IAM: None exchanges any OAuth token; JWTs are checked against these public keys,
+        # key id -> (service account id, PEM public key), as in an authorized-key file.
+        self.oauth_tokens = oauth_tokens
+        self.service_account_keys = dict(service_account_keys or {})
+        self.token_lifetime_s = token_lifetime_s
+        self.token_delay_s = 0.0  # how long IAM and the metadata service take to answer
+        self._clock = clock
+        self._issued: dict[str, float] = {}
+        self._lock = threading.Lock()
         self.image_gets = 0
+
+    def issue_token(self) -> tuple[str, float]:
+        """A new IAM token and when it expires (on the emulator's clock)."""
+        token = f"t1.{secrets.token_urlsafe(24)}.{secrets.token_urlsafe(64)}"
+        expires = self._clock() + self.token_lifetime_s
+        with self._lock:
+            self._issued[token] = expires
+        return token, expires
+
+    def revoke(self, token: str) -> None:
+        with self._lock:
+            self._issued[token] = 0.0
+
+    def reset_tokens(self) -> None:
+        with self._lock:
+            self._issued.clear()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/emulator/"):
             return self._admin(environ, start_response)
         request_id = str(uuid.uuid4())
+        if path == IAM_TOKENS_PATH:
+            return _respond(start_response, *self._iam_token(environ, request_id), request_id)
+        if path == METADATA_TOKEN_PATH:
+            return _respond(start_response, *self._metadata_token(environ), request_id)
         match = _IMAGE_PATH.fullmatch(path)
         if match is None or environ.get("REQUEST_METHOD") != "GET":
             status, body = _route_error(match, request_id)
             return _respond(start_response, status, body, request_id)
-        with self._count_lock:
+        with self._lock:
             self.image_gets += 1
         image_id = match["image_id"]
         fault = self.faults.take(image_id)
@@ -150,16 +192,80 @@ class Emulator:
 
     def _authorized(self, header: str) -> bool:
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             return False
-        return self.tokens is None or token.strip() in self.tokens
+        with self._lock:
+            expires = self._issued.get(token)
+        if expires is not None:
+            return self._clock() < expires
+        return self.tokens is None or token in self.tokens
+
+    def _iam_token(self, environ: dict[str, Any], request_id: str) -> tuple[str, dict]:
+        """`POST /iam/v1/tokens` with `yandexPassportOauthToken` or `jwt`."""
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _error(501, 12, "Method not allowed", request_id)
+        time.sleep(self.token_delay_s)
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length))
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _error(400, 3, "Request body is not valid JSON", request_id)
+        oauth, signed = body.get("yandexPassportOauthToken"), body.get("jwt")
+        if isinstance(oauth, str) and oauth:
+            if self.oauth_tokens is not None and oauth not in self.oauth_tokens:
+                return _error(401, 16, "The token is invalid", request_id)
+        elif isinstance(signed, str) and signed:
+            problem = self._jwt_problem(signed)
+            if problem:
+                return _error(401, 16, problem, request_id)
+        else:
+            return _error(400, 3, "yandexPassportOauthToken or jwt is required", request_id)
+        token, expires = self.issue_token()
+        return "200 OK", {"iamToken": token, "expiresAt": _rfc3339_nanos(expires)}
+
+    def _jwt_problem(self, signed: str) -> str:
+        try:
+            header = jwt.get_unverified_header(signed)
+        except jwt.InvalidTokenError:
+            return "JWT is malformed"
+        key = self.service_account_keys.get(str(header.get("kid")))
+        if key is None or header.get("typ") != "JWT":
+            return "Unknown key id or JWT type"
+        service_account_id, public_key = key
+        try:
+            claims = jwt.decode(
+                signed,
+                public_key,
+                algorithms=["PS256"],
+                audience=JWT_AUDIENCE,
+                issuer=service_account_id,
+                options={"require": ["iss", "aud", "iat", "exp"]},
+            )
+        except jwt.InvalidTokenError as error:
+            return f"JWT is invalid: {type(error).__name__}"
+        if claims["exp"] - claims["iat"] > 3600:
+            return "JWT lifetime exceeds one hour"
+        return ""
+
+    def _metadata_token(self, environ: dict[str, Any]) -> tuple[str, dict]:
+        if environ.get("REQUEST_METHOD") != "GET":
+            return _error(501, 12, "Method not allowed", "")
+        if environ.get("HTTP_METADATA_FLAVOR") != "Google":
+            return _error(403, 7, "Missing Metadata-Flavor: Google header", "")
+        time.sleep(self.token_delay_s)
+        token, expires = self.issue_token()
+        lifetime = round(expires - self._clock())
+        return "200 OK", {"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}
 
     def _admin(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
         if path == "/emulator/stats":
             return _respond(start_response, "200 OK", {"imageGets": self.image_gets}, "")
         if path == "/emulator/stats/reset" and method == "POST":
-            with self._count_lock:
+            with self._lock:
                 self.image_gets = 0
             return _respond(start_response, "200 OK", {"imageGets": 0}, "")
         if path != "/emulator/faults":
@@ -246,13 +352,38 @@ def _reset(environ: dict[str, Any], start_response: StartResponse) -> list[bytes
     return []
 
 
+def _rfc3339_nanos(moment: float) -> str:
+    """As IAM writes `expiresAt`: nanosecond digits, `Z`."""
+    whole = datetime.fromtimestamp(int(moment), UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{whole}.{int(moment % 1 * 1e9):09d}Z"
+
+
+def read_public_keys(paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Key id -> (service account id, public key) from authorized-key JSON files."""
+    keys = {}
+    for path in paths:
+        data = json.loads(Path(path).read_text())
+        keys[data["id"]] = (data["service_account_id"], data["public_key"])
+    return keys
+
+
+def _set_of(name: str) -> frozenset[str] | None:
+    text = os.environ.get(name, "").strip()
+    return frozenset(t.strip() for t in text.split(",") if t.strip()) if text else None
+
+
 def from_environment() -> Emulator:
-    tokens = os.environ.get("EMULATOR_TOKENS", "").strip()
     transition = float(os.environ.get("EMULATOR_DEMO_TRANSITION_S", "20"))
+    key_files = os.environ.get("EMULATOR_SERVICE_ACCOUNT_KEYS", "").split(",")
     return Emulator(
         demo=DemoImages(transition_seconds=transition),
-        tokens=frozenset(t.strip() for t in tokens.split(",") if t.strip()) if tokens else None,
+        tokens=_set_of("EMULATOR_TOKENS"),
         faults=Faults.from_json(os.environ.get("EMULATOR_FAULTS", "")),
+        oauth_tokens=_set_of("EMULATOR_OAUTH_TOKENS"),
+        service_account_keys=read_public_keys(p.strip() for p in key_files if p.strip()),
+        token_lifetime_s=float(
+            os.environ.get("EMULATOR_TOKEN_LIFETIME_S", str(DEFAULT_TOKEN_LIFETIME_S))
+        ),
     )
 
 

@@ -48,7 +48,8 @@ def error_page(error: yc.YcError) -> ErrorPage:
                 "No Yandex Cloud credentials configured",
                 "This is an operator "
                 "problem, not the image's: whoever runs imagedash needs to configure "
-                "credentials (YC_TOKEN, see the README).",
+                "one credential: YC_TOKEN, YC_SERVICE_ACCOUNT_KEY_FILE or YC_USE_METADATA "
+                "(see docs/credentials.md).",
             )
         case yc.Unauthenticated():
             return ErrorPage(

@@ -8,13 +8,16 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from imagedash.yc import ComputeClient, NoCredentials, StaticToken, TokenProvider
+from imagedash.yc import ComputeClient, TokenProvider, credentials_from_env
+from imagedash.yc.config import ENV_NAMES
 
 
 def credentials_from_settings() -> TokenProvider:
-    if settings.YC_TOKEN:
-        return StaticToken(settings.YC_TOKEN)
-    return NoCredentials()
+    """The provider the YC_* settings configure (settings.py has already checked them)."""
+    return credentials_from_env(
+        {name: getattr(settings, name, "") for name in ENV_NAMES},
+        timeout=(settings.IMAGEDASH_CONNECT_TIMEOUT_S, settings.IMAGEDASH_READ_TIMEOUT_S),
+    )
 
 
 @functools.cache

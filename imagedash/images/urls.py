@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from imagedash.images import views
+from imagedash.images import about, views
 from imagedash.images.ids import ImageIdConverter
 
 register_converter(ImageIdConverter, "image_id")
@@ -13,4 +13,5 @@ urlpatterns = [
     path("images/", views.lookup, name="lookup"),
     path("images/<image_id:image_id>/", views.image_detail, name="detail"),
     path("history/", views.history, name="history"),
+    path("about/", about.about, name="about"),
 ]

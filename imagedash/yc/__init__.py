@@ -4,8 +4,16 @@ The Django app talks to Yandex Cloud only through this package, so there is one 
 configure, to read and to replace in tests.
 """
 
-from imagedash.yc.auth import NoCredentials, StaticToken, TokenProvider
+from imagedash.yc.auth import (
+    CredentialInfo,
+    NoCredentials,
+    RenewingToken,
+    StaticToken,
+    TokenProvider,
+    describe,
+)
 from imagedash.yc.client import ComputeClient, FetchedImage
+from imagedash.yc.config import CredentialsConfigError, credentials_from_env
 from imagedash.yc.errors import (
     BadResponse,
     InvalidArgument,
@@ -24,6 +32,8 @@ from imagedash.yc.images import Image, ImageStatus, parse_image
 __all__ = [
     "BadResponse",
     "ComputeClient",
+    "CredentialInfo",
+    "CredentialsConfigError",
     "FetchedImage",
     "Image",
     "ImageStatus",
@@ -33,6 +43,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "RateLimited",
+    "RenewingToken",
     "ServerError",
     "StaticToken",
     "TokenProvider",
@@ -40,5 +51,7 @@ __all__ = [
     "Unavailable",
     "UpstreamTimeout",
     "YcError",
+    "credentials_from_env",
+    "describe",
     "parse_image",
 ]

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -98,6 +99,9 @@ class ComputeClient:
         self.max_body_bytes = max_body_bytes
         self._clock = clock
         self._sleep = sleep
+        # The last failure of a call, for the operators' page (its message never has the token).
+        self.last_error: YcError | None = None
+        self.last_error_at: datetime | None = None
         self._session = requests.Session()
         # No proxies or .netrc from the environment: the token goes only where it is configured.
         self._session.trust_env = False
@@ -129,6 +133,15 @@ class ComputeClient:
     # The request loop: one deadline over every attempt.
 
     def _get(self, url: str) -> tuple[int, Any, str]:
+        try:
+            return self._get_once(url)
+        except (NotFound, InvalidArgument):
+            raise  # answers about the image, not trouble with the service
+        except YcError as error:
+            self.last_error, self.last_error_at = error, datetime.now(UTC)
+            raise
+
+    def _get_once(self, url: str) -> tuple[int, Any, str]:
         expires = self._clock() + self.deadline
         client_request_id = str(uuid.uuid4())
         token = self.credentials.token()
