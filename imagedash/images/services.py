@@ -60,7 +60,9 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
     """Validate `image_id`, fetch the image and record the lookup (with what it looked like).
 
     A repeat of the same lookup from the same browser within a couple of seconds (a double
-    click) is folded into the row already recorded.
+    click) is folded into the row already recorded. A signed-in user past
+    IMAGEDASH_LOOKUPS_PER_MINUTE is refused before any upstream request (recorded as
+    `rate_limited`).
     """
     who = user if user is not None and user.is_authenticated else None
     try:
@@ -70,6 +72,11 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
             image_id=image_id[:100], user=who, browser_key=browser_key, outcome=Outcome.INVALID_ID
         )
         return LookupResult(image_id=image_id, outcome=Outcome.INVALID_ID, lookup=lookup)
+    if who is not None and _over_rate_limit(user=who, image_id=image_id, browser_key=browser_key):
+        lookup = _lookup_record(
+            image_id=image_id, user=who, browser_key=browser_key, outcome=Outcome.RATE_LIMITED
+        )
+        return LookupResult(image_id=image_id, outcome=Outcome.RATE_LIMITED, lookup=lookup)
 
     fetch = image_fetcher.get(image_id)
     image = fetch.fetched.image if fetch.fetched else None
@@ -90,6 +97,24 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
         error=fetch.error,
         request_id=fetch.request_id,
     )
+
+
+def _over_rate_limit(*, user: AbstractBaseUser, image_id: str, browser_key: str) -> bool:
+    """Whether `user` already made IMAGEDASH_LOOKUPS_PER_MINUTE lookups in the last 60 s.
+    A repeat that will fold into a lookup just recorded (a double click) is not refused."""
+    now = timezone.now()
+    since = now - timedelta(seconds=60)
+    if selectors.lookup_count_since(user=user, since=since) < settings.IMAGEDASH_LOOKUPS_PER_MINUTE:
+        return False
+    if browser_key:
+        duplicate = selectors.lookup_recent_duplicate(
+            image_id=image_id,
+            browser_key=browser_key,
+            since=now - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S),
+        )
+        if duplicate is not None and duplicate.outcome != Outcome.RATE_LIMITED:
+            return False
+    return True
 
 
 def image_status(*, image_id: str) -> StatusResult:
