@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -55,6 +56,17 @@ def peer_is_trusted_proxy(request: HttpRequest) -> bool:
     if isinstance(peer, ipaddress.IPv6Address) and peer.ipv4_mapped is not None:
         peer = peer.ipv4_mapped
     return any(peer in network for network in _networks(tuple(settings.IMAGEDASH_TRUSTED_PROXIES)))
+
+
+class TrustedHeaderBackend(RemoteUserBackend):
+    """Signs in the user a trusted proxy names, creating them on first sight (not staff, and
+    with no usable password: they sign in through the proxy only)."""
+
+    def configure_user(self, request: HttpRequest, user: Any, created: bool = True) -> Any:
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        return user
 
 
 class TrustedHeaderMiddleware(MiddlewareMixin):

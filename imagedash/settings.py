@@ -120,7 +120,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # `login_not_required`. Passwords through Django auth; optionally a trusted SSO proxy's header.
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "django.contrib.auth.backends.RemoteUserBackend",  # creates the user on first sight
+    "imagedash.access.TrustedHeaderBackend",  # SSO: creates the user on first sight
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "images:home"

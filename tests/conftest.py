@@ -79,3 +79,33 @@ def _fresh_image_cache():
     image_fetcher.clear()
     yield
     image_fetcher.clear()
+
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="alice", password=PASSWORD)
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user(username="sam", password=PASSWORD, is_staff=True)
+
+
+@pytest.fixture
+def client(user):
+    """Every page needs a signed-in user: the default test client is signed in as `user`."""
+    from django.test import Client
+
+    signed_in = Client()
+    signed_in.force_login(user)
+    return signed_in
+
+
+@pytest.fixture
+def anonymous_client():
+    from django.test import Client
+
+    return Client()
