@@ -151,6 +151,21 @@ def test_login_never_redirects_off_site(anonymous_client, user, next_url):
     assert not parts.scheme and not parts.netloc
 
 
+@pytest.mark.parametrize("next_url", ["//evil.example", "https:evil", "/\\evil"])
+def test_signed_in_login_page_never_redirects_off_site(client, next_url):
+    response = client.get("/accounts/login/", {"next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("images:home")
+
+
+def test_a_safe_next_is_followed(anonymous_client, user):
+    response = anonymous_client.post(
+        "/accounts/login/",
+        {"username": user.username, "password": PASSWORD, "next": "/history/?page=2"},
+    )
+    assert response["Location"] == "/history/?page=2"
+
+
 def test_login_with_a_wrong_password_stays_on_the_login_page(anonymous_client, user):
     response = anonymous_client.post(
         "/accounts/login/", {"username": user.username, "password": "wrong"}
