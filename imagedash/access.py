@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.deprecation import MiddlewareMixin
 
 SESSION_EXPIRED_FRAGMENT = "partials/session_expired.html"
@@ -110,12 +111,17 @@ class HtmxSessionExpiredMiddleware(MiddlewareMixin):
     out."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if response.status_code != 302 or not getattr(request, "htmx", False):
+        if response.status_code != 302:
             return response
         login_path = resolve_url(settings.LOGIN_URL)
         if response.get("Location", "").split("?", 1)[0] != login_path:
             return response
-        return session_expired_fragment(request)
+        htmx = getattr(request, "htmx", None)
+        # A history restore (back/forward) wants a whole page: the login page is the right one.
+        if htmx and not htmx.history_restore_request:
+            response = session_expired_fragment(request)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

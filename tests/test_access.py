@@ -292,7 +292,16 @@ def _assert_session_expired_fragment(response: HttpResponse) -> None:
 def test_htmx_poll_without_a_session_gets_the_session_expired_fragment(anonymous_client, emulator):
     response = anonymous_client.get(f"/images/{IMAGE_ID}/status/", HTTP_HX_REQUEST="true")
     _assert_session_expired_fragment(response)
+    assert "HX-Request" in response["Vary"]
     assert emulator.log.requests == []
+
+
+def test_an_htmx_history_restore_signed_out_goes_to_the_login_page(anonymous_client):
+    response = anonymous_client.get(
+        f"/images/{IMAGE_ID}/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert _is_login_redirect(response)
+    assert "HX-Request" in response["Vary"]
 
 
 def test_htmx_poll_after_sign_out_gets_the_session_expired_fragment(client, emulator):

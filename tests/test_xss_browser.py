@@ -135,3 +135,44 @@ def test_hostile_images_run_no_script_and_request_nothing_off_site(
     assert html_without_csp == []
     assert page.evaluate("window.__xss") is None
     context.close()
+
+
+def _sign_in(page, base_url: str, path: str) -> None:
+    page.goto(f"{base_url}{path}")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{path}")
+
+
+def test_a_polling_badge_says_session_expired_and_stops_when_signed_out(
+    live_server, emulator, monkeypatch, settings, alice, chromium
+):
+    settings.IMAGEDASH_POLL_INTERVAL_S = 0.5
+    image_id = hostile_id(902)
+    monkeypatch.setitem(
+        emulator.app.images, image_id, hostile_record(image_id, "creating", status="CREATING")
+    )
+    context = chromium.new_context()
+    page = context.new_page()
+    polls: list[str] = []
+    page.on(
+        "request", lambda request: polls.append(request.url) if "/status/" in request.url else None
+    )
+    _sign_in(page, live_server.url, f"/images/{image_id}/")
+    badge = page.locator("#status-badge")
+    assert badge.text_content() == "Creating"
+    page.wait_for_function("() => document.querySelectorAll('#status-badge').length === 1")
+    with page.expect_request(lambda request: "/status/" in request.url, timeout=5_000):
+        pass
+    context.clear_cookies()  # the session ends (expired, or signed out in another tab)
+    page.wait_for_function(
+        "() => document.querySelector('#status-badge').textContent.includes('session expired')",
+        timeout=5_000,
+    )
+    assert badge.get_attribute("hx-get") is None
+    assert badge.get_attribute("hx-trigger") is None
+    seen = len(polls)
+    page.wait_for_timeout(2_000)
+    assert len(polls) == seen, "polling must stop once the session is gone"
+    context.close()
