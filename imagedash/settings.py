@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from imagedash.env import env_bool, env_float, env_int, env_list, env_str
@@ -41,20 +43,26 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "django_htmx",
     "imagedash.images",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files: served before any login check
+    # Outside everything that may answer on its own, so that every answer gets these headers.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "imagedash.access.TrustedHeaderMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "imagedash.access.HtmxSessionExpiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "imagedash.urls"
@@ -111,6 +119,28 @@ else:
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
+# Who gets in: every view needs a signed-in user (LoginRequiredMiddleware) unless marked
+# `login_not_required`. Passwords through Django auth; optionally a trusted SSO proxy's header.
+AUTHENTICATION_BACKENDS = [
+    "imagedash.access.CachedModelBackend",
+    "imagedash.access.TrustedHeaderBackend",  # SSO: creates the user on first sight
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "images:home"
+LOGOUT_REDIRECT_URL = "login"
+# E.g. "X-Forwarded-User": honoured only from a direct peer (REMOTE_ADDR) listed in
+# IMAGEDASH_TRUSTED_PROXIES (IPs or CIDRs, comma-separated). X-Forwarded-For is never read.
+IMAGEDASH_TRUSTED_USER_HEADER = env_str("IMAGEDASH_TRUSTED_USER_HEADER")
+IMAGEDASH_TRUSTED_PROXIES = env_list("IMAGEDASH_TRUSTED_PROXIES")
+for _proxy in IMAGEDASH_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"IMAGEDASH_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
+        ) from None
+IMAGEDASH_LOOKUPS_PER_MINUTE = env_int("IMAGEDASH_LOOKUPS_PER_MINUTE", 60, minimum=1)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -131,9 +161,32 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# What the browser may do, whatever the transport.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "imagedash.access.csrf_failure"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# Plain HTTP is the default; DJANGO_HTTPS=1 when a TLS-terminating proxy is in front (it must
+# set X-Forwarded-Proto and strip any such header a client sends).
+DJANGO_HTTPS = env_bool("DJANGO_HTTPS", False)
+if DJANGO_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 LOGGING = {
     "version": 1,

@@ -59,9 +59,20 @@ fi
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py collectstatic --noinput -v 0
 
+# Every page needs a signed-in user. In demo mode: a demo user whose password is random per
+# checkout (kept in the gitignored .demo_password), so that no published password ever works.
+signin="Sign in with a user made by: .venv/bin/python manage.py createsuperuser"
+if [ "${IMAGEDASH_DEMO:-0}" = 1 ]; then
+  [ -s .demo_password ] || (umask 077 && "$PY" -c "import secrets; print(secrets.token_urlsafe(12))" > .demo_password)
+  "$PY" manage.py ensure_demo_user --username demo --password-file .demo_password
+  signin="Sign in as: demo / $(cat .demo_password)"
+fi
+
 cat <<MSG
 
   imagedash is at http://127.0.0.1:$PORT/  ($mode)
+
+  $signin
 
   Ids to try:
     fd8tekibj7eld4eqtaed   Ubuntu 24.04 LTS, with labels

@@ -89,7 +89,50 @@ def emulator(emulator_server: EmulatorServer, settings) -> EmulatorServer:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_image_cache():
+def _fresh_caches():
+    from imagedash.access import recent_users
+
     image_fetcher.clear()
+    recent_users.clear()
     yield
     image_fetcher.clear()
+    recent_users.clear()
+
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="alice", password=PASSWORD)
+
+
+@pytest.fixture
+def staff_user(django_user_model):
+    return django_user_model.objects.create_user(username="sam", password=PASSWORD, is_staff=True)
+
+
+@pytest.fixture
+def new_browser(user):
+    """Makes another browser (a session of its own) signed in as `user`."""
+    from django.test import Client
+
+    def signed_in_browser() -> Client:
+        browser = Client()
+        browser.force_login(user)
+        return browser
+
+    return signed_in_browser
+
+
+@pytest.fixture
+def client(new_browser):
+    """Every page needs a signed-in user: the default test client is signed in as `user`."""
+    return new_browser()
+
+
+@pytest.fixture
+def anonymous_client():
+    from django.test import Client
+
+    return Client()

@@ -39,6 +39,9 @@ def production_site(tmp_path_factory, emulator_server):
         "DATABASE_URL": f"sqlite:///{database}",
         "YC_COMPUTE_ENDPOINT": emulator_server.url,
         "YC_TOKEN": "t1.test.production-run",
+        # Teammates sign in through a company proxy (here: this test, from 127.0.0.1).
+        "IMAGEDASH_TRUSTED_USER_HEADER": "X-Forwarded-User",
+        "IMAGEDASH_TRUSTED_PROXIES": "127.0.0.1",
     }
     env.pop("REDIS_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -114,8 +117,10 @@ def test_forty_simultaneous_lookups_all_answer_and_all_are_recorded(production_s
     before = sqlite3.connect(database).execute("select count(*) from images_lookup").fetchone()[0]
 
     def look_up(n: int) -> int:
-        # A session of its own each: forty teammates, not one double-clicking.
-        return requests.get(f"{base}/images/{ids[n % len(ids)]}/", timeout=30).status_code
+        # Forty teammates, each signed in by the proxy on first sight, none double-clicking.
+        headers = {"X-Forwarded-User": f"teammate{n}"}
+        url = f"{base}/images/{ids[n % len(ids)]}/"
+        return requests.get(url, headers=headers, timeout=30, allow_redirects=False).status_code
 
     with ThreadPoolExecutor(max_workers=40) as pool:
         statuses = list(pool.map(look_up, range(40)))
@@ -126,3 +131,8 @@ def test_forty_simultaneous_lookups_all_answer_and_all_are_recorded(production_s
         journal = connection.execute("pragma journal_mode").fetchone()[0]
     assert after - before == 40
     assert journal == "wal"
+    with sqlite3.connect(database) as connection:
+        users = connection.execute(
+            "select count(distinct user_id) from images_lookup where user_id is not null"
+        ).fetchone()[0]
+    assert users == 40

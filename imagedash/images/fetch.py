@@ -110,11 +110,12 @@ class ImageFetcher:
         give_up = time.monotonic() + settings.IMAGEDASH_DEADLINE_S + 1
         while time.monotonic() < give_up:
             time.sleep(0.02)
+            holder_done = not _cache_op(cache.get, lock_key)
             shared = _shared_get(image_id)
             if shared is not None:
                 self._remember(shared[1], shared[0])
                 return shared[1]
-            if not _cache_op(cache.get, lock_key):
+            if holder_done:
                 break  # its call failed (failures are not shared) or it died
         return self._call(image_id)
 

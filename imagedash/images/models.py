@@ -63,6 +63,8 @@ class Lookup(models.Model):
         indexes = [
             models.Index(fields=["-created_at"], name="lookup_latest"),
             models.Index(fields=["image_id", "-created_at"], name="lookup_by_image"),
+            # A user's own history, and the per-user rate limit's count of the last minute.
+            models.Index(fields=["user", "-created_at"], name="lookup_by_user"),
         ]
 
     def __str__(self) -> str:

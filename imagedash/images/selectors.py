@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from imagedash.images.models import ImageSnapshot, Lookup
+from imagedash.images.models import ImageSnapshot, Lookup, Outcome
 
 
 def lookup_list() -> QuerySet[Lookup]:
@@ -15,6 +17,24 @@ def lookup_list() -> QuerySet[Lookup]:
         Lookup.objects.select_related("snapshot", "user")
         .defer("snapshot__raw")
         .order_by("-created_at", "-id")
+    )
+
+
+def lookup_list_visible_to(viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Lookup]:
+    """The history `viewer` may see: everyone's for staff, their own for everyone else."""
+    if not viewer.is_authenticated:
+        return lookup_list().none()
+    if viewer.is_staff:
+        return lookup_list()
+    return lookup_list().filter(user=viewer)
+
+
+def lookup_count_since(*, user: AbstractBaseUser, since: datetime) -> int:
+    """How many lookups `user` made since `since`, not counting refused (rate-limited) ones."""
+    return (
+        Lookup.objects.filter(user=user, created_at__gte=since)
+        .exclude(outcome=Outcome.RATE_LIMITED)
+        .count()
     )
 
 

@@ -32,6 +32,11 @@ class LookupResult:
     stale_since: datetime | None = None
 
     @property
+    def refused_by_rate_limit(self) -> bool:
+        """The user's own lookup limit, not Yandex Cloud's (that one has an error)."""
+        return self.outcome == Outcome.RATE_LIMITED and self.error is None
+
+    @property
     def invalid_id_message(self) -> str:
         return INVALID_IMAGE_ID_MESSAGE if self.outcome == Outcome.INVALID_ID else ""
 
@@ -63,7 +68,9 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
     """Validate `image_id`, fetch the image and record the lookup (with what it looked like).
 
     A repeat of the same lookup from the same browser within a couple of seconds (a double
-    click) is folded into the row already recorded.
+    click) is folded into the row already recorded. A signed-in user past
+    IMAGEDASH_LOOKUPS_PER_MINUTE is refused before any upstream request (recorded as
+    `rate_limited`).
     """
     who = user if user is not None and user.is_authenticated else None
     try:
@@ -73,6 +80,20 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
             image_id=image_id[:100], user=who, browser_key=browser_key, outcome=Outcome.INVALID_ID
         )
         return LookupResult(image_id=image_id, outcome=Outcome.INVALID_ID, lookup=lookup)
+    since = timezone.now() - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S)
+    repeat = None
+    if browser_key:
+        # A plain read, no write lock: most repeats (double clicks, reloads) end here.
+        repeat = selectors.lookup_recent_duplicate(
+            image_id=image_id, browser_key=browser_key, since=since
+        )
+        if repeat is not None and repeat.outcome == Outcome.RATE_LIMITED:
+            repeat = None
+    if who is not None and repeat is None and _over_rate_limit(user=who):
+        lookup = _lookup_record(
+            image_id=image_id, user=who, browser_key=browser_key, outcome=Outcome.RATE_LIMITED
+        )
+        return LookupResult(image_id=image_id, outcome=Outcome.RATE_LIMITED, lookup=lookup)
 
     fetch = image_fetcher.get(image_id)
     image = fetch.fetched.image if fetch.fetched else None
@@ -80,7 +101,7 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
     stale = None
     if fetch.error is not None and fetch.error.is_outage:
         stale = selectors.snapshot_newest(image_id=image_id, with_raw=True)
-    lookup = _lookup_record(
+    lookup = repeat or _lookup_record(
         image_id=image_id,
         user=who,
         browser_key=browser_key,
@@ -97,6 +118,14 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
         error=fetch.error,
         request_id=fetch.request_id,
         stale_since=stale.last_seen_at if stale else None,
+    )
+
+
+def _over_rate_limit(*, user: AbstractBaseUser) -> bool:
+    """Whether `user` already made IMAGEDASH_LOOKUPS_PER_MINUTE lookups in the last 60 s."""
+    since = timezone.now() - timedelta(seconds=60)
+    return selectors.lookup_count_since(user=user, since=since) >= (
+        settings.IMAGEDASH_LOOKUPS_PER_MINUTE
     )
 
 
@@ -139,13 +168,6 @@ def _lookup_record(
 ) -> Lookup:
     now = timezone.now()
     since = now - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S)
-    if browser_key:
-        # Most repeats are found by this plain read, which takes no write lock.
-        recent = selectors.lookup_recent_duplicate(
-            image_id=image_id, browser_key=browser_key, since=since
-        )
-        if recent is not None:
-            return recent
     with transaction.atomic():
         if browser_key:
             _lock_for(f"lookup:{browser_key}:{image_id}")

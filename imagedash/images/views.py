@@ -51,6 +51,8 @@ def image_detail(request: HttpRequest, image_id: str) -> HttpResponse:
     result = services.image_lookup(
         image_id=image_id, user=request.user, browser_key=_browser_key(request)
     )
+    if result.refused_by_rate_limit:
+        return _rate_limited_page(request)
     if result.invalid_id_message:
         context = {"text": image_id, "message": INVALID_IMAGE_ID_MESSAGE}
         return render(request, "images/invalid_id.html", context, status=400)
@@ -95,15 +97,23 @@ def image_status(request: HttpRequest, image_id: str) -> HttpResponse:
 
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.lookup_list(), settings.IMAGEDASH_HISTORY_PAGE_SIZE).get_page(
+    lookups = selectors.lookup_list_visible_to(request.user)
+    page = Paginator(lookups, settings.IMAGEDASH_HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "images/history.html", {"page": page})
 
 
 def _home_page(request: HttpRequest, form: LookupForm, status: int = 200) -> HttpResponse:
-    recent = selectors.lookup_list()[:RECENT_LOOKUPS_ON_HOME]
+    recent = selectors.lookup_list_visible_to(request.user)[:RECENT_LOOKUPS_ON_HOME]
     return render(request, "images/home.html", {"form": form, "recent": recent}, status=status)
+
+
+def _rate_limited_page(request: HttpRequest) -> HttpResponse:
+    context = {"limit": settings.IMAGEDASH_LOOKUPS_PER_MINUTE}
+    response = render(request, "images/rate_limited.html", context, status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 def _canonical_redirect(image_id: str, view: str) -> HttpResponseRedirect | None:

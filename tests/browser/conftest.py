@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, PASSWORD
 
 CHROMIUM = Path(os.environ.get("IMAGEDASH_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -61,3 +61,19 @@ def dashboard(live_server, emulator, settings):
     settings.IMAGEDASH_POLL_INTERVAL_S = 1.0
     settings.IMAGEDASH_POLL_INTERVAL_MAX_S = 1.0
     return live_server
+
+
+@pytest.fixture
+def alice(django_user_model):
+    """A teammate to sign in as. Request it before `chromium`/`page`: once Playwright's event
+    loop runs, Django refuses ORM calls in this thread."""
+    return django_user_model.objects.create_user(username="alice", password=PASSWORD)
+
+
+def sign_in(page, base_url: str, path: str) -> None:
+    """Open `path` signed out, sign in as alice on the login page, land back on `path`."""
+    page.goto(f"{base_url}{path}")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{path}")

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from imagedash.emulator.demo import CREATING_ID
+from tests.browser.conftest import sign_in
 from tests.conftest import DEMO_TRANSITION_S
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,11 +21,11 @@ def _status_polls(urls: list[str]) -> list[str]:
     return [url for url in urls if urlsplit(url).path == STATUS_PATH]
 
 
-def test_badge_turns_ready_live_then_stops_polling(dashboard, emulator, page):
+def test_badge_turns_ready_live_then_stops_polling(alice, dashboard, emulator, page):
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
 
-    page.goto(dashboard.url + "/")
+    sign_in(page, dashboard.url, "/")
     page.get_by_label("Image id").fill(CREATING_ID)
     page.get_by_role("button", name="Look up").click()
 

@@ -7,6 +7,7 @@ import pytest
 
 from imagedash.emulator.demo import CREATING_ID
 from imagedash.images.fetch import image_fetcher
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,12 +22,12 @@ def slow_demo(emulator):
 
 
 def test_the_badge_shows_stale_data_during_an_outage_and_recovers(
-    dashboard, slow_demo, settings, page
+    alice, dashboard, slow_demo, settings, page
 ):
     settings.IMAGEDASH_CACHE_TTL_S = 0.5
     settings.IMAGEDASH_BREAKER_COOLDOWN_S = 1
     image_fetcher.clear()
-    page.goto(f"{dashboard.url}/images/{CREATING_ID}/")
+    sign_in(page, dashboard.url, f"/images/{CREATING_ID}/")
     badge = page.locator("#status-badge")
     assert badge.get_attribute("data-state") == "CREATING"
     assert "did not answer" not in badge.inner_text()

@@ -7,7 +7,6 @@ import threading
 import time
 
 import pytest
-from django.test import Client
 
 from imagedash.images.fetch import image_fetcher
 from imagedash.images.models import Lookup
@@ -24,17 +23,23 @@ def fast_deadline(settings):
     image_fetcher.clear()
 
 
-def seen_before(client: Client) -> None:
+def seen_before(client) -> None:
     """Look the image up once while all is well, so there is a snapshot to fall back on."""
     assert client.get(f"/images/{UBUNTU}/").status_code == 200
     image_fetcher.clear()
 
 
-def page(image_id: str = UBUNTU):
-    return Client().get(f"/images/{image_id}/")
+@pytest.fixture
+def page(new_browser):
+    """Opens an image's page from a browser of its own (so no lookup is a double click)."""
+
+    def open_page(image_id: str = UBUNTU):
+        return new_browser().get(f"/images/{image_id}/")
+
+    return open_page
 
 
-def test_a_hanging_upstream_is_a_504_within_the_deadline(emulator, fast_deadline):
+def test_a_hanging_upstream_is_a_504_within_the_deadline(emulator, fast_deadline, page):
     emulator.app.faults.set(UBUNTU, {"latency": 5})
     started = time.monotonic()
     response = page()
@@ -44,7 +49,9 @@ def test_a_hanging_upstream_is_a_504_within_the_deadline(emulator, fast_deadline
     assert Lookup.objects.get().outcome == "timeout"
 
 
-def test_a_trickling_upstream_does_not_hold_a_worker_past_the_deadline(emulator, fast_deadline):
+def test_a_trickling_upstream_does_not_hold_a_worker_past_the_deadline(
+    emulator, fast_deadline, page
+):
     emulator.app.faults.set(UBUNTU, {"trickle": 0.2})
     started = time.monotonic()
     response = page()
@@ -62,7 +69,7 @@ def test_a_trickling_upstream_does_not_hold_a_worker_past_the_deadline(emulator,
         ({"oversized": 2_000_000, "declare_length": True}, "could not read"),
     ],
 )
-def test_unreadable_answers_are_a_502(emulator, fault, words):
+def test_unreadable_answers_are_a_502(emulator, fault, words, page):
     emulator.app.faults.set(UBUNTU, fault)
     response = page()
     assert response.status_code == 502
@@ -70,7 +77,7 @@ def test_unreadable_answers_are_a_502(emulator, fault, words):
     assert Lookup.objects.get().outcome == "bad_response"
 
 
-def test_an_oversized_body_keeps_nothing_of_it(emulator):
+def test_an_oversized_body_keeps_nothing_of_it(emulator, page):
     emulator.app.faults.set(UBUNTU, {"oversized": 2_000_000})
     page()
     lookup = Lookup.objects.get()
@@ -78,14 +85,14 @@ def test_an_oversized_body_keeps_nothing_of_it(emulator):
     assert "too large" in page().content.decode()
 
 
-def test_a_429_then_200_is_retried_and_found(emulator):
+def test_a_429_then_200_is_retried_and_found(emulator, page):
     emulator.app.faults.set(UBUNTU, {"statuses": [429]})
     response = page()
     assert response.status_code == 200
     assert emulator.app.image_gets == 2
 
 
-def test_three_503s_give_up_within_the_deadline(emulator, settings):
+def test_three_503s_give_up_within_the_deadline(emulator, settings, page):
     settings.IMAGEDASH_DEADLINE_S = 3
     emulator.app.faults.set(UBUNTU, {"statuses": [503, 503, 503, 503]})
     started = time.monotonic()
@@ -96,7 +103,7 @@ def test_three_503s_give_up_within_the_deadline(emulator, settings):
     assert Lookup.objects.get().outcome == "unavailable"
 
 
-def test_a_connection_reset_is_retried(emulator):
+def test_a_connection_reset_is_retried(emulator, page):
     emulator.app.faults.set(UBUNTU, {"reset": True})
     response = page()
     assert response.status_code == 503
@@ -104,7 +111,9 @@ def test_a_connection_reset_is_retried(emulator):
 
 
 @pytest.mark.parametrize(("status", "page_status"), [(403, 403), (404, 404)])
-def test_403_and_404_are_not_retried_and_not_served_stale(emulator, client, status, page_status):
+def test_403_and_404_are_not_retried_and_not_served_stale(
+    emulator, client, status, page_status, page
+):
     seen_before(client)
     emulator.app.image_gets = 0
     emulator.app.faults.set(UBUNTU, {"statuses": [status]})
@@ -117,7 +126,7 @@ def test_403_and_404_are_not_retried_and_not_served_stale(emulator, client, stat
 @pytest.mark.parametrize(
     "fault", [{"statuses": [503, 503, 503]}, {"html": 502}, {"reset": True}, {"empty": True}]
 )
-def test_an_outage_shows_the_last_snapshot_marked_stale(emulator, client, fault):
+def test_an_outage_shows_the_last_snapshot_marked_stale(emulator, client, fault, page):
     seen_before(client)
     emulator.app.faults.set(UBUNTU, fault)
     response = page()
@@ -140,7 +149,7 @@ def test_a_stale_badge_says_so_and_keeps_polling(emulator, client):
 
 
 def test_the_breaker_opens_after_repeated_failures_and_closes_after_a_good_trial(
-    emulator, settings
+    emulator, settings, page
 ):
     settings.IMAGEDASH_BREAKER_FAILURES = 3
     settings.IMAGEDASH_BREAKER_COOLDOWN_S = 1
@@ -160,7 +169,7 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_a_good_trial
     assert page("fd85s1nlcavgdpc16hj3").status_code == 200
 
 
-def test_a_failed_trial_keeps_the_breaker_open(emulator, settings):
+def test_a_failed_trial_keeps_the_breaker_open(emulator, settings, page):
     settings.IMAGEDASH_BREAKER_FAILURES = 2
     settings.IMAGEDASH_BREAKER_COOLDOWN_S = 0.5
     image_fetcher.clear()
@@ -173,7 +182,7 @@ def test_a_failed_trial_keeps_the_breaker_open(emulator, settings):
     assert emulator.app.image_gets == 1
 
 
-def test_a_4xx_resets_the_failure_count(emulator, settings):
+def test_a_4xx_resets_the_failure_count(emulator, settings, page):
     settings.IMAGEDASH_BREAKER_FAILURES = 2
     image_fetcher.clear()
     emulator.app.faults.set(UBUNTU, {"html": 502})
@@ -184,16 +193,19 @@ def test_a_4xx_resets_the_failure_count(emulator, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_for_one_image_make_one_upstream_call(emulator, client):
-    seen_before(client)  # so that the polls have nothing to write (SQLite in memory in tests)
+def test_concurrent_requests_for_one_image_make_one_upstream_call(emulator, client, new_browser):
+    # Nothing may write while the threads run (the tests' SQLite lives in memory): a snapshot
+    # exists, the browsers' sessions exist and the user is loaded before they start.
+    seen_before(client)
+    browsers = [new_browser() for _ in range(10)]
     emulator.app.image_gets = 0
     emulator.app.faults.set(UBUNTU, {"latency": 0.5})
     statuses = []
 
-    def poll():
-        statuses.append(Client().get(f"/images/{UBUNTU}/status/").status_code)
+    def poll(browser):
+        statuses.append(browser.get(f"/images/{UBUNTU}/status/").status_code)
 
-    threads = [threading.Thread(target=poll) for _ in range(10)]
+    threads = [threading.Thread(target=poll, args=(browser,)) for browser in browsers]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -202,16 +214,18 @@ def test_concurrent_requests_for_one_image_make_one_upstream_call(emulator, clie
     assert emulator.app.image_gets == 1
 
 
-def test_lookups_and_polls_share_the_cache_and_lookups_are_still_recorded(emulator, client):
+def test_lookups_and_polls_share_the_cache_and_lookups_are_still_recorded(
+    emulator, client, new_browser
+):
     client.get(f"/images/{UBUNTU}/status/")
-    response = Client().get(f"/images/{UBUNTU}/")
+    response = new_browser().get(f"/images/{UBUNTU}/")
     assert response.status_code == 200
     assert emulator.app.image_gets == 1
     lookup = Lookup.objects.get()
     assert lookup.upstream_request_id and lookup.upstream_request_id in response.content.decode()
 
 
-def test_not_found_is_cached_for_a_second(emulator, settings):
+def test_not_found_is_cached_for_a_second(emulator, settings, page):
     settings.IMAGEDASH_NOT_FOUND_TTL_S = 0.5
     image_fetcher.clear()
     page("fd8doesnotexist00000")
