@@ -106,6 +106,9 @@ def dashboard(emulator_url: str, workdir: Path, *, redis: bool = False):
         "YC_COMPUTE_ENDPOINT": emulator_url,
         "YC_TOKEN": "t1.bench.token",
         "IMAGEDASH_LOG_LEVEL": "WARNING",
+        # The bench signs in as a proxy would (every page needs a signed-in user).
+        "IMAGEDASH_TRUSTED_USER_HEADER": "X-Forwarded-User",
+        "IMAGEDASH_TRUSTED_PROXIES": "127.0.0.1",
     }
     env.pop("REDIS_URL", None)
     if redis:
@@ -135,9 +138,13 @@ def dashboard(emulator_url: str, workdir: Path, *, redis: bool = False):
         process.wait(10)
 
 
+SIGNED_IN = {"X-Forwarded-User": "bench"}
+
+
 def session_cookie(url: str) -> str:
-    """A browser session, as a teammate's open tab has."""
-    with urllib.request.urlopen(url + "/", timeout=10) as response:
+    """A signed-in browser session, as a teammate's open tab has."""
+    request = urllib.request.Request(url + "/", headers=SIGNED_IN)
+    with urllib.request.urlopen(request, timeout=10) as response:
         cookies = response.headers.get_all("Set-Cookie") or []
     return "; ".join(cookie.split(";", 1)[0] for cookie in cookies)
 
@@ -146,6 +153,7 @@ def throughput(url: str, *, seconds: float, connections: int, cookie: str = "") 
     """Requests per second over `seconds` with `connections` clients."""
     if shutil.which("wrk"):
         command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", url]
+        command[1:1] = ["-H", "X-Forwarded-User: bench"]
         if cookie:
             command[1:1] = ["-H", f"Cookie: {cookie}"]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -219,7 +227,12 @@ def section_upstream_calls(workdir: Path, seconds: float) -> None:
             continue
         with emulator() as emulator_url, dashboard(emulator_url, workdir, redis=redis) as url:
             before = image_gets(emulator_url)
-            rate = throughput(f"{url}/images/{CREATING}/status/", seconds=seconds, connections=100)
+            rate = throughput(
+                f"{url}/images/{CREATING}/status/",
+                seconds=seconds,
+                connections=100,
+                cookie=session_cookie(url),
+            )
             calls = image_gets(emulator_url) - before
             windows = seconds / ttl
             label = "with Redis   " if redis else "without Redis"
@@ -236,15 +249,20 @@ def section_slow_upstream(workdir: Path, seconds: float) -> None:
     faults = {image_id: {"latency": 6} for image_id in slow_ids}
     with emulator(faults) as emulator_url, dashboard(emulator_url, workdir) as url:
         history = f"{url}/history/"
-        throughput(history, seconds=1, connections=8)
-        quiet = throughput(history, seconds=seconds, connections=8)
+        cookie = session_cookie(url)
+        throughput(history, seconds=1, connections=8, cookie=cookie)
+        quiet = throughput(history, seconds=seconds, connections=8, cookie=cookie)
         with ThreadPoolExecutor(max_workers=8) as pool:
             hanging = [
-                pool.submit(urllib.request.urlopen, f"{url}/images/{image_id}/", timeout=30)
+                pool.submit(
+                    urllib.request.urlopen,
+                    urllib.request.Request(f"{url}/images/{image_id}/", headers=SIGNED_IN),
+                    timeout=30,
+                )
                 for image_id in slow_ids
             ]
             time.sleep(0.5)
-            loaded = throughput(history, seconds=min(seconds, 5), connections=8)
+            loaded = throughput(history, seconds=min(seconds, 5), connections=8, cookie=cookie)
             in_flight = sum(not future.done() for future in hanging)
         print(f"   no slow lookups   {quiet:8.0f} req/s")
         print(

@@ -90,10 +90,13 @@ def emulator(emulator_server: EmulatorServer, settings) -> EmulatorServer:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
+    from django.core.cache import cache
+
     from imagedash.access import recent_users
 
     image_fetcher.clear()
     recent_users.clear()
+    cache.clear()
     yield
     image_fetcher.clear()
     recent_users.clear()

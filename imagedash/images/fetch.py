@@ -9,7 +9,6 @@ The warm path, an answer still in this process's cache, touches neither Redis no
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -21,10 +20,9 @@ from django.core.cache import cache
 
 from imagedash import yc
 from imagedash.images.breaker import CircuitBreaker
+from imagedash.images.caching import cache_call
 from imagedash.images.upstream import compute_client
 from imagedash.yc.images import thaw
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,16 +99,16 @@ class ImageFetcher:
             self._remember(shared[1], shared[0])
             return shared[1]
         lock_key = f"image-lock:{image_id}"
-        if _cache_op(cache.add, lock_key, 1, timeout=settings.IMAGEDASH_DEADLINE_S + 1):
+        if cache_call(cache.add, lock_key, 1, timeout=settings.IMAGEDASH_DEADLINE_S + 1):
             try:
                 return self._call(image_id)
             finally:
-                _cache_op(cache.delete, lock_key)
+                cache_call(cache.delete, lock_key)
         # Another process is calling: wait for its answer rather than call too.
         give_up = time.monotonic() + settings.IMAGEDASH_DEADLINE_S + 1
         while time.monotonic() < give_up:
             time.sleep(0.02)
-            holder_done = not _cache_op(cache.get, lock_key)
+            holder_done = not cache_call(cache.get, lock_key)
             shared = _shared_get(image_id)
             if shared is not None:
                 self._remember(shared[1], shared[0])
@@ -181,13 +179,13 @@ def _shared_put(result: Fetch, expires: float) -> None:
     else:
         error = result.error
         entry["not_found"] = [error.message, error.http_status, error.grpc_code, error.request_id]
-    _cache_op(
+    cache_call(
         cache.set, f"image:{result.image_id}", entry, timeout=max(1, round(expires - time.time()))
     )
 
 
 def _shared_get(image_id: str) -> tuple[float, Fetch] | None:
-    entry = _cache_op(cache.get, f"image:{image_id}")
+    entry = cache_call(cache.get, f"image:{image_id}")
     if not isinstance(entry, dict) or entry.get("expires", 0) <= time.time():
         return None
     at = datetime.fromtimestamp(entry["at"], UTC)
@@ -203,15 +201,6 @@ def _shared_get(image_id: str) -> tuple[float, Fetch] | None:
         message, http_status=http_status, grpc_code=grpc_code, request_id=request_id
     )
     return entry["expires"], Fetch(image_id, None, error, at, 0, fresh=False)
-
-
-def _cache_op(operation, *args: Any, **kwargs: Any) -> Any:
-    """A cache call that degrades to "nothing cached" when Redis is down."""
-    try:
-        return operation(*args, **kwargs)
-    except Exception as error:
-        log.warning("shared cache unavailable: %s", type(error).__name__)
-        return None
 
 
 def _ms_since(started: float) -> int:

@@ -9,10 +9,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from imagedash.images import selectors
+from imagedash.images.caching import cache_call
 from imagedash.images.fetch import Fetch, image_fetcher
 from imagedash.images.ids import INVALID_IMAGE_ID_MESSAGE, InvalidImageId, parse_image_id
 from imagedash.images.models import ImageSnapshot, Lookup, Outcome
@@ -81,14 +83,7 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
         )
         return LookupResult(image_id=image_id, outcome=Outcome.INVALID_ID, lookup=lookup)
     since = timezone.now() - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S)
-    repeat = None
-    if browser_key:
-        # A plain read, no write lock: most repeats (double clicks, reloads) end here.
-        repeat = selectors.lookup_recent_duplicate(
-            image_id=image_id, browser_key=browser_key, since=since
-        )
-        if repeat is not None and repeat.outcome == Outcome.RATE_LIMITED:
-            repeat = None
+    repeat = _repeat_of(image_id=image_id, browser_key=browser_key, since=since)
     if who is not None and repeat is None and _over_rate_limit(user=who):
         lookup = _lookup_record(
             image_id=image_id, user=who, browser_key=browser_key, outcome=Outcome.RATE_LIMITED
@@ -110,6 +105,13 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
         image=image,
         stale=stale,
     )
+    if browser_key and repeat is None:
+        cache_call(
+            cache.set,
+            _repeat_key(browser_key, image_id),
+            lookup,
+            timeout=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S,
+        )
     return LookupResult(
         image_id=image_id,
         outcome=outcome,
@@ -119,6 +121,25 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
         request_id=fetch.request_id,
         stale_since=stale.last_seen_at if stale else None,
     )
+
+
+def _repeat_of(*, image_id: str, browser_key: str, since: datetime) -> Lookup | None:
+    """The lookup this one repeats (same browser and id, within the window), if any: from the
+    cache when this process (or Redis) has it, else by a plain read that takes no write lock."""
+    if not browser_key:
+        return None
+    repeat = cache_call(cache.get, _repeat_key(browser_key, image_id))
+    if not isinstance(repeat, Lookup) or repeat.created_at < since:
+        repeat = selectors.lookup_recent_duplicate(
+            image_id=image_id, browser_key=browser_key, since=since
+        )
+    if repeat is not None and repeat.outcome == Outcome.RATE_LIMITED:
+        return None
+    return repeat
+
+
+def _repeat_key(browser_key: str, image_id: str) -> str:
+    return f"lookup-repeat:{browser_key}:{image_id}"
 
 
 def _over_rate_limit(*, user: AbstractBaseUser) -> bool:
