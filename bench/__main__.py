@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -194,7 +195,7 @@ def _python_throughput(url: str, *, seconds: float, connections: int, cookie: st
     return sum(counts) / seconds
 
 
-def section_throughput(workdir: Path, seconds: float) -> None:
+def section_throughput(workdir: Path, seconds: float, rounds_count: int = 5) -> None:
     print("\n1. Throughput against a bare Django view (same gunicorn settings and middleware)")
     with emulator() as emulator_url, dashboard(emulator_url, workdir) as url:
         cookie = session_cookie(url)
@@ -205,16 +206,22 @@ def section_throughput(workdir: Path, seconds: float) -> None:
         }
         for target in targets.values():  # warm: caches, connections, templates
             throughput(target, seconds=1, connections=8, cookie=cookie)
-        rates = {}
-        for _ in range(2):  # interleaved, so a noisy moment hurts every figure alike
+        # Interleaved rounds, each figure a ratio to the bare view of its own round, so that a
+        # noisy moment on this shared machine hurts one round, not one figure; then the median.
+        rounds: dict[str, list[float]] = {name: [] for name in targets}
+        for _ in range(rounds_count):
             for name, target in targets.items():
-                rates.setdefault(name, []).append(
+                rounds[name].append(
                     throughput(target, seconds=seconds, connections=16, cookie=cookie)
                 )
-        baseline = max(rates["bare view"])
-        for name, samples in rates.items():
-            best = max(samples)
-            print(f"   {name:18} {best:8.0f} req/s   {best / baseline:5.2f}x")
+        for name, samples in rounds.items():
+            ratios = [rate / bare for rate, bare in zip(samples, rounds["bare view"], strict=True)]
+            print(
+                f"   {name:18} {statistics.median(samples):8.0f} req/s   "
+                f"{statistics.median(ratios):5.2f}x  (rounds: "
+                + ", ".join(f"{ratio:.2f}" for ratio in ratios)
+                + ")"
+            )
         print("   goals: status poll >= 0.80x, image page >= 0.50x")
 
 
@@ -277,7 +284,7 @@ def main() -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--seconds", type=float, default=5, help="per throughput figure")
+    parser.add_argument("--seconds", type=float, default=3, help="per throughput figure")
     parser.add_argument("--poll-seconds", type=float, default=20, help="for section 2")
     parser.add_argument("--only", choices=["1", "2", "3"], action="append")
     args = parser.parse_args()
