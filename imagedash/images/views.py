@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from imagedash.images import selectors, services
-from imagedash.images.badges import badge_html
 from imagedash.images.errors import error_page
 from imagedash.images.forms import LookupForm
+from imagedash.images.fragments import badge_html, image_article_html
 from imagedash.images.ids import INVALID_IMAGE_ID_MESSAGE, InvalidImageId, parse_image_id
 from imagedash.images.polling import next_interval
 
@@ -60,20 +60,17 @@ def image_detail(request: HttpRequest, image_id: str) -> HttpResponse:
         page = error_page(result.error)
         context = {"result": result, "page": page}
         return render(request, "images/error.html", context, status=page.status)
-    context = {
-        "result": result,
-        "image": result.image,
-        "badge_html": badge_html(
-            services.StatusResult(
-                image_id=result.image_id,
-                state=result.image.status or "",
-                checked_at=result.lookup.created_at,
-                error=result.error,
-                stale_since=result.stale_since,
-            ),
-            f"{settings.IMAGEDASH_POLL_INTERVAL_S:g}",
+    badge = badge_html(
+        services.StatusResult(
+            image_id=result.image_id,
+            state=result.image.status or "",
+            checked_at=result.lookup.created_at,
+            error=result.error,
+            stale_since=result.stale_since,
         ),
-    }
+        f"{settings.IMAGEDASH_POLL_INTERVAL_S:g}",
+    )
+    context = {"image": result.image, "article_html": image_article_html(result, badge)}
     return render(request, "images/detail.html", context)
 
 
