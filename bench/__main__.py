@@ -57,36 +57,31 @@ def wait_until_up(url: str, seconds: float = 20) -> None:
 
 
 @contextmanager
-def emulator(faults: dict | None = None):
+def gunicorn(app: str, options: list[str], env: dict[str, str], health_path: str):
+    """`app` served by gunicorn on a free port until the block ends; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "EMULATOR_DEMO_TRANSITION_S": "3600"}
-    if faults:
-        env["EMULATOR_FAULTS"] = json.dumps(faults)
     process = subprocess.Popen(
-        [
-            GUNICORN,
-            "imagedash.emulator.app:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "1",
-            "--threads",
-            "32",
-            "-k",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
+        [GUNICORN, app, "-b", f"127.0.0.1:{port}", "--log-level", "warning", *options],
         cwd=ROOT,
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url + "/emulator/stats")
+        wait_until_up(url + health_path)
         yield url
     finally:
         process.terminate()
         process.wait(10)
+
+
+@contextmanager
+def emulator(faults: dict | None = None):
+    env = {**os.environ, "EMULATOR_DEMO_TRANSITION_S": "3600"}
+    if faults:
+        env["EMULATOR_FAULTS"] = json.dumps(faults)
+    options = ["-w", "1", "--threads", "32", "-k", "gthread"]
+    with gunicorn("imagedash.emulator.app:application", options, env, "/emulator/stats") as url:
+        yield url
 
 
 def image_gets(emulator_url: str) -> int:
@@ -96,7 +91,6 @@ def image_gets(emulator_url: str) -> int:
 
 @contextmanager
 def dashboard(emulator_url: str, workdir: Path, *, redis: bool = False):
-    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -116,27 +110,9 @@ def dashboard(emulator_url: str, workdir: Path, *, redis: bool = False):
         env["REDIS_URL"] = REDIS_URL
         subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=False, capture_output=True)
     subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    process = subprocess.Popen(
-        [
-            GUNICORN,
-            "imagedash.wsgi:application",
-            "-c",
-            "gunicorn.conf.py",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url + "/bench/bare/")
+    options = ["-c", "gunicorn.conf.py"]
+    with gunicorn("imagedash.wsgi:application", options, env, "/bench/bare/") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 SIGNED_IN = {"X-Forwarded-User": "bench"}
