@@ -22,7 +22,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m pytest
-	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest -m django_db -p no:randomly
+	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest -m django_db
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -16,6 +16,11 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+if ! "$PY" -c "import socket, sys; s = socket.socket(); s.bind(('127.0.0.1', int(sys.argv[1])))" "$PORT" 2>/dev/null; then
+  echo "Port $PORT is already in use: stop what uses it, or pick another, e.g. PORT=8080 make run" >&2
+  exit 1
+fi
+
 # A secret key of this checkout's own, made once, so that the run is a production-like one.
 if [ -z "${DJANGO_SECRET_KEY:-}" ]; then
   [ -s .secret_key ] || "$PY" -c "import secrets; print(secrets.token_urlsafe(50))" > .secret_key
@@ -79,12 +84,13 @@ cat <<MSG
     fd85s1nlcavgdpc16hj3   Windows Server 2016
     fd8demo1creating0001   demo image: CREATING, turns READY after about 20 s
     fd8demo2deleting0001   demo image: DELETING, then gone
+    fd8demo3error0000001   demo image: ERROR
 
   Ctrl-C stops it.
 
 MSG
 
 .venv/bin/gunicorn imagedash.wsgi:application --bind "127.0.0.1:$PORT" \
-  --config gunicorn.conf.py &
+  --config gunicorn.conf.py --no-control-socket &
 children+=($!)
 wait "${children[-1]}"

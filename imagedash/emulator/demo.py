@@ -1,7 +1,8 @@
 """Demo images whose status moves, so that the live badge has something to follow.
 
 Their clock starts when the emulator is first asked for them, so a newcomer who opens one sees it
-move whenever they start. They are marked with the label `imagedash-demo` and are not real records.
+move whenever they start; `replay_after` seconds after it settled, the story starts again.
+They are marked with the label `imagedash-demo` and are not real records.
 """
 
 from __future__ import annotations
@@ -30,8 +31,15 @@ _BASE = {
 
 
 class DemoImages:
-    def __init__(self, *, transition_seconds: float = 20.0, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        *,
+        transition_seconds: float = 20.0,
+        replay_after: float = 300.0,
+        clock: Callable[[], float] = time.time,
+    ):
         self.transition_seconds = transition_seconds
+        self.replay_after = replay_after
         self._clock = clock
         self._first_seen: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -46,6 +54,8 @@ class DemoImages:
         now = self._clock()
         with self._lock:
             started = self._first_seen.setdefault(image_id, now)
+            if now - started >= self.transition_seconds + self.replay_after:
+                started = self._first_seen[image_id] = now
         settled = now - started >= self.transition_seconds
         image = copy.deepcopy(_BASE)
         image["id"] = image_id

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from django.db import connections
 
 from imagedash.images.fetch import image_fetcher
 from imagedash.images.models import Lookup
@@ -203,7 +204,10 @@ def test_concurrent_requests_for_one_image_make_one_upstream_call(emulator, clie
     statuses = []
 
     def poll(browser):
-        statuses.append(browser.get(f"/images/{UBUNTU}/status/").status_code)
+        try:
+            statuses.append(browser.get(f"/images/{UBUNTU}/status/").status_code)
+        finally:
+            connections.close_all()  # this thread's own, or the test database cannot be dropped
 
     threads = [threading.Thread(target=poll, args=(browser,)) for browser in browsers]
     for thread in threads:
