@@ -306,7 +306,7 @@ def test_an_htmx_history_restore_signed_out_goes_to_the_login_page(anonymous_cli
 
 def test_htmx_poll_after_sign_out_gets_the_session_expired_fragment(client, emulator):
     url = f"/images/{IMAGE_ID}/status/"
-    assert "Ready" in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert ">READY<" in client.get(url, HTTP_HX_REQUEST="true").content.decode()
     client.post("/accounts/logout/")
     _assert_session_expired_fragment(client.get(url, HTTP_HX_REQUEST="true"))
 

@@ -32,6 +32,16 @@ CREDENTIAL_NAMES = (
 
 
 @pytest.fixture
+def client(staff_user):
+    """An operator: these tests read the staff-only /about/ page too."""
+    from django.test import Client
+
+    operator = Client()
+    operator.force_login(staff_user)
+    return operator
+
+
+@pytest.fixture
 def iam(emulator):
     key = authorized_key()
     emulator.app.service_account_keys = {key["id"]: (key["service_account_id"], key["public_key"])}
@@ -197,3 +207,8 @@ def test_no_secret_in_pages_logs_or_history(kind, iam, settings, client, tmp_pat
     for start in range(0, len(key_body) - 32, 32):
         assert key_body[start : start + 32] not in seen
     assert "PRIVATE KEY" not in seen
+
+
+def test_the_about_page_is_for_staff_only(emulator, new_browser):
+    teammate = new_browser()  # signed in, not staff
+    assert teammate.get("/about/").status_code == 403

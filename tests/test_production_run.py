@@ -42,6 +42,7 @@ def production_site(tmp_path_factory, emulator_server):
         # Teammates sign in through a company proxy (here: this test, from 127.0.0.1).
         "IMAGEDASH_TRUSTED_USER_HEADER": "X-Forwarded-User",
         "IMAGEDASH_TRUSTED_PROXIES": "127.0.0.1",
+        "IMAGEDASH_LOOKUPS_PER_MINUTE": "10",
     }
     env.pop("REDIS_URL", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -136,3 +137,25 @@ def test_forty_simultaneous_lookups_all_answer_and_all_are_recorded(production_s
             "select count(distinct user_id) from images_lookup where user_id is not null"
         ).fetchone()[0]
     assert users == 40
+
+
+def test_lookups_sent_all_at_once_do_not_slip_past_the_rate_limit(production_site):
+    base, database = production_site
+
+    def look_up(n: int) -> int:
+        url = f"{base}/images/fd8burst{n:012d}/"
+        headers = {"X-Forwarded-User": "burster"}
+        return requests.get(url, headers=headers, timeout=30, allow_redirects=False).status_code
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        statuses = list(pool.map(look_up, range(25)))
+    assert statuses.count(404) == 10 and statuses.count(429) == 15
+    with sqlite3.connect(database) as connection:
+        outcomes = dict(
+            connection.execute(
+                "select outcome, count(*) from images_lookup join auth_user"
+                " on auth_user.id = images_lookup.user_id where username = 'burster'"
+                " group by outcome"
+            ).fetchall()
+        )
+    assert outcomes == {"not_found": 10, "rate_limited": 15}

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from imagedash import yc
+from imagedash.access import staff_required
 from imagedash.images.upstream import compute_client
 
 CREDENTIAL_KINDS = {
@@ -22,6 +23,7 @@ CREDENTIAL_KINDS = {
 }
 
 
+@staff_required
 @never_cache
 @require_GET
 def about(request: HttpRequest) -> HttpResponse:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from imagedash import yc
-from imagedash.images.breaker import CircuitBreaker
+from imagedash.images.breaker import CallsPaused, CircuitBreaker
 from imagedash.images.caching import cache_call
 from imagedash.images.upstream import compute_client
 from imagedash.yc.images import thaw
@@ -72,10 +72,11 @@ class ImageFetcher:
             if waiting is None:
                 mine = self._in_flight[image_id] = _InFlight()
         if waiting is not None:
-            waiting.done.wait(settings.IMAGEDASH_DEADLINE_S + 1)
+            # The call in flight ends within its deadline; this request waits no longer.
+            waiting.done.wait(settings.IMAGEDASH_DEADLINE_S + 0.5)
             if waiting.result is not None:
                 return replace(waiting.result, fresh=False, duration_ms=0)
-            return self.get(image_id)
+            return _gave_up(image_id)
         try:
             result = self._fetch_shared(image_id)
             mine.result = result
@@ -94,28 +95,34 @@ class ImageFetcher:
     def _fetch_shared(self, image_id: str) -> Fetch:
         if not settings.REDIS_URL:
             return self._call(image_id)
-        shared = _shared_get(image_id)
+        shared = _shared_get(f"image:{image_id}")
         if shared is not None:
             self._remember(shared[1], shared[0])
             return shared[1]
         lock_key = f"image-lock:{image_id}"
         if cache_call(cache.add, lock_key, 1, timeout=settings.IMAGEDASH_DEADLINE_S + 1):
             try:
-                return self._call(image_id)
+                result = self._call(image_id)
+                if _ttl(result) == 0:
+                    # Not cached, but what the processes waiting on this call get.
+                    _shared_put(f"image-failure:{image_id}", result, time.time() + 2)
+                return result
             finally:
                 cache_call(cache.delete, lock_key)
-        # Another process is calling: wait for its answer rather than call too.
-        give_up = time.monotonic() + settings.IMAGEDASH_DEADLINE_S + 1
+        # Another process is calling: wait for its answer, within this request's deadline.
+        give_up = time.monotonic() + settings.IMAGEDASH_DEADLINE_S + 0.5
         while time.monotonic() < give_up:
             time.sleep(0.02)
             holder_done = not cache_call(cache.get, lock_key)
-            shared = _shared_get(image_id)
-            if shared is not None:
-                self._remember(shared[1], shared[0])
-                return shared[1]
+            for key in (f"image:{image_id}", f"image-failure:{image_id}"):
+                shared = _shared_get(key)
+                if shared is not None:
+                    if key.startswith("image:"):
+                        self._remember(shared[1], shared[0])
+                    return shared[1]
             if holder_done:
-                break  # its call failed (failures are not shared) or it died
-        return self._call(image_id)
+                return self._call(image_id)  # it died, or Redis lost its answer
+        return _gave_up(image_id)
 
     def _call(self, image_id: str) -> Fetch:
         started = time.monotonic()
@@ -139,7 +146,7 @@ class ImageFetcher:
             expires = time.time() + ttl
             self._remember(replace(result, fresh=False, duration_ms=0), expires)
             if settings.REDIS_URL:
-                _shared_put(result, expires)
+                _shared_put(f"image:{image_id}", result, expires)
         return result
 
     def _remember(self, result: Fetch, expires: float) -> None:
@@ -167,10 +174,26 @@ def _ttl(result: Fetch) -> float:
     return 0.0
 
 
-# The Redis copy holds plain data: the raw JSON, or what a NotFound said.
+# The Redis copy holds plain data: the raw JSON, or the error's class and fields.
+_ERRORS = {
+    cls.__name__: cls
+    for cls in (
+        yc.NotFound,
+        yc.PermissionDenied,
+        yc.Unauthenticated,
+        yc.NotConfigured,
+        yc.InvalidArgument,
+        yc.RateLimited,
+        yc.Unavailable,
+        yc.ServerError,
+        yc.BadResponse,
+        yc.UpstreamTimeout,
+        CallsPaused,
+    )
+}
 
 
-def _shared_put(result: Fetch, expires: float) -> None:
+def _shared_put(key: str, result: Fetch, expires: float) -> None:
     entry: dict[str, Any] = {"at": result.at.timestamp(), "expires": expires}
     if result.fetched is not None:
         entry["image"] = thaw(result.fetched.image.raw)
@@ -178,16 +201,21 @@ def _shared_put(result: Fetch, expires: float) -> None:
         entry["http_status"] = result.fetched.http_status
     else:
         error = result.error
-        entry["not_found"] = [error.message, error.http_status, error.grpc_code, error.request_id]
-    cache_call(
-        cache.set, f"image:{result.image_id}", entry, timeout=max(1, round(expires - time.time()))
-    )
+        entry["error"] = [
+            type(error).__name__,
+            error.message,
+            error.http_status,
+            error.grpc_code,
+            error.request_id,
+        ]
+    cache_call(cache.set, key, entry, timeout=max(1, round(expires - time.time())))
 
 
-def _shared_get(image_id: str) -> tuple[float, Fetch] | None:
-    entry = cache_call(cache.get, f"image:{image_id}")
+def _shared_get(key: str) -> tuple[float, Fetch] | None:
+    entry = cache_call(cache.get, key)
     if not isinstance(entry, dict) or entry.get("expires", 0) <= time.time():
         return None
+    image_id = key.partition(":")[2]
     at = datetime.fromtimestamp(entry["at"], UTC)
     if "image" in entry:
         fetched = yc.FetchedImage(
@@ -196,11 +224,19 @@ def _shared_get(image_id: str) -> tuple[float, Fetch] | None:
             http_status=entry["http_status"],
         )
         return entry["expires"], Fetch(image_id, fetched, None, at, 0, fresh=False)
-    message, http_status, grpc_code, request_id = entry["not_found"]
-    error = yc.NotFound(
+    name, message, http_status, grpc_code, request_id = entry["error"]
+    error = _ERRORS.get(name, yc.Unavailable)(
         message, http_status=http_status, grpc_code=grpc_code, request_id=request_id
     )
     return entry["expires"], Fetch(image_id, None, error, at, 0, fresh=False)
+
+
+def _gave_up(image_id: str) -> Fetch:
+    error = yc.UpstreamTimeout(
+        f"no answer within the {settings.IMAGEDASH_DEADLINE_S:g} s deadline "
+        "(waiting for another request's call)"
+    )
+    return Fetch(image_id, None, error, datetime.now(UTC), 0, fresh=False)
 
 
 def _ms_since(started: float) -> int:

@@ -2,10 +2,11 @@ from django import forms
 
 
 class LookupForm(forms.Form):
+    # Any text at all: the one id validator (not the form) judges it, and the text is recorded.
     image_id = forms.CharField(
         label="Image id",
-        max_length=1000,
-        strip=False,  # the one validator trims; the raw text is what gets recorded
+        required=False,
+        strip=False,
         widget=forms.TextInput(
             attrs={
                 "autofocus": True,
@@ -16,3 +17,7 @@ class LookupForm(forms.Form):
             }
         ),
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["image_id"].validators = []  # not even Django's null-character check

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from imagedash.images.ids import InvalidImageId, parse_image_id
+
 
 class Outcome(models.TextChoices):
     FOUND = "found", "found"
@@ -69,3 +71,11 @@ class Lookup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.image_id} {self.outcome} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def has_permalink(self) -> bool:
+        """Whether `image_id` is an id (not text refused as one) with a page to link to."""
+        try:
+            return parse_image_id(self.image_id) == self.image_id
+        except InvalidImageId:
+            return False

@@ -40,7 +40,9 @@ class LookupResult:
 
     @property
     def invalid_id_message(self) -> str:
-        return INVALID_IMAGE_ID_MESSAGE if self.outcome == Outcome.INVALID_ID else ""
+        """Set when the dashboard's own validator refused the id (nothing was sent)."""
+        refused = self.outcome == Outcome.INVALID_ID and self.error is None
+        return INVALID_IMAGE_ID_MESSAGE if refused else ""
 
 
 @dataclass(frozen=True)
@@ -72,23 +74,32 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
     A repeat of the same lookup from the same browser within a couple of seconds (a double
     click) is folded into the row already recorded. A signed-in user past
     IMAGEDASH_LOOKUPS_PER_MINUTE is refused before any upstream request (recorded as
-    `rate_limited`).
+    `rate_limited`). The row is written before the upstream call, under a per-user lock, so that
+    lookups sent all at once cannot slip past the limit together.
     """
     who = user if user is not None and user.is_authenticated else None
+    text = image_id
     try:
-        image_id = parse_image_id(image_id)
+        image_id = parse_image_id(text)
     except InvalidImageId:
-        lookup = _lookup_record(
-            image_id=image_id[:100], user=who, browser_key=browser_key, outcome=Outcome.INVALID_ID
+        # PostgreSQL text cannot hold NUL characters; nor need the history.
+        recorded = text[:100].replace("\x00", "\ufffd")
+        lookup, refused = _lookup_reserve(
+            image_id=recorded, user=who, browser_key=browser_key, outcome=Outcome.INVALID_ID
         )
-        return LookupResult(image_id=image_id, outcome=Outcome.INVALID_ID, lookup=lookup)
+        outcome = Outcome.RATE_LIMITED if refused else Outcome.INVALID_ID
+        return LookupResult(image_id=text, outcome=outcome, lookup=lookup)
     since = timezone.now() - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S)
-    repeat = _repeat_of(image_id=image_id, browser_key=browser_key, since=since)
-    if who is not None and repeat is None and _over_rate_limit(user=who):
-        lookup = _lookup_record(
-            image_id=image_id, user=who, browser_key=browser_key, outcome=Outcome.RATE_LIMITED
+    lookup = _repeat_of(image_id=image_id, browser_key=browser_key, since=since)
+    reserved = lookup is None
+    if reserved:
+        # Outcome "timeout" until the call returns: what it stays if this process dies mid-call.
+        lookup, refused = _lookup_reserve(
+            image_id=image_id, user=who, browser_key=browser_key, outcome=Outcome.TIMEOUT
         )
-        return LookupResult(image_id=image_id, outcome=Outcome.RATE_LIMITED, lookup=lookup)
+        if refused:
+            return LookupResult(image_id=image_id, outcome=Outcome.RATE_LIMITED, lookup=lookup)
+        reserved = lookup.outcome == Outcome.TIMEOUT and lookup.duration_ms == 0
 
     fetch = image_fetcher.get(image_id)
     image = fetch.fetched.image if fetch.fetched else None
@@ -96,22 +107,11 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
     stale = None
     if fetch.error is not None and fetch.error.is_outage:
         stale = selectors.snapshot_newest(image_id=image_id, with_raw=True)
-    lookup = repeat or _lookup_record(
-        image_id=image_id,
-        user=who,
-        browser_key=browser_key,
-        outcome=outcome,
-        fetch=fetch,
-        image=image,
-        stale=stale,
-    )
-    if browser_key and repeat is None:
-        cache_call(
-            cache.set,
-            _repeat_key(browser_key, image_id),
-            lookup,
-            timeout=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S,
-        )
+    if reserved:
+        _lookup_complete(lookup=lookup, outcome=outcome, fetch=fetch, image=image, stale=stale)
+        if browser_key:
+            timeout = settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S
+            cache_call(cache.set, _repeat_key(browser_key, image_id), lookup, timeout=timeout)
     return LookupResult(
         image_id=image_id,
         outcome=outcome,
@@ -177,37 +177,55 @@ def image_status(*, image_id: str) -> StatusResult:
     return StatusResult(image_id=image_id, state="unknown", checked_at=fetch.at, error=fetch.error)
 
 
-def _lookup_record(
-    *,
-    image_id: str,
-    user: AbstractBaseUser | None,
-    browser_key: str,
-    outcome: Outcome,
-    fetch: Fetch | None = None,
-    image: Image | None = None,
-    stale: ImageSnapshot | None = None,
-) -> Lookup:
+def _lookup_reserve(
+    *, image_id: str, user: AbstractBaseUser | None, browser_key: str, outcome: Outcome
+) -> tuple[Lookup, bool]:
+    """Record a lookup, or find the one it repeats, or refuse it for the user's rate limit:
+    (the row, whether it was refused). Counting and writing happen under one lock."""
     now = timezone.now()
     since = now - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S)
     with transaction.atomic():
+        _lock_for(f"lookups:{user.pk}" if user is not None else f"lookups:{browser_key}")
         if browser_key:
-            _lock_for(f"lookup:{browser_key}:{image_id}")
             recent = selectors.lookup_recent_duplicate(
                 image_id=image_id, browser_key=browser_key, since=since
             )
-            if recent is not None:
-                return recent
-        snapshot = _snapshot_store(image=image, seen_at=fetch.at) if image and fetch else stale
-        return Lookup.objects.create(
+            if recent is not None and recent.outcome != Outcome.RATE_LIMITED:
+                return recent, False
+        refused = user is not None and _over_rate_limit(user=user)
+        lookup = Lookup.objects.create(
             image_id=image_id,
             created_at=now,
             user=user,
             browser_key=browser_key,
-            outcome=outcome,
-            upstream_status=fetch.http_status if fetch else None,
-            upstream_request_id=fetch.request_id[:100] if fetch else "",
-            duration_ms=fetch.duration_ms if fetch else 0,
-            snapshot=snapshot,
+            outcome=Outcome.RATE_LIMITED if refused else outcome,
+        )
+        return lookup, refused
+
+
+def _lookup_complete(
+    *,
+    lookup: Lookup,
+    outcome: Outcome,
+    fetch: Fetch,
+    image: Image | None,
+    stale: ImageSnapshot | None,
+) -> None:
+    """Fill in a reserved lookup with what the upstream call gave."""
+    lookup.outcome = outcome
+    lookup.upstream_status = fetch.http_status
+    lookup.upstream_request_id = fetch.request_id[:100]
+    lookup.duration_ms = max(1, fetch.duration_ms)
+    with transaction.atomic():
+        lookup.snapshot = _snapshot_store(image=image, seen_at=fetch.at) if image else stale
+        lookup.save(
+            update_fields=[
+                "outcome",
+                "upstream_status",
+                "upstream_request_id",
+                "duration_ms",
+                "snapshot",
+            ]
         )
 
 

@@ -30,6 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def lookup(request: HttpRequest) -> HttpResponse:
     """The lookup form's target: a valid id goes to its permalink, which records the lookup."""
     data = request.POST if request.method == "POST" else request.GET
+    if "image_id" not in data:
+        return redirect("images:home")
     form = LookupForm(data)
     if not form.is_valid():
         return _home_page(request, form, status=400)
@@ -37,7 +39,11 @@ def lookup(request: HttpRequest) -> HttpResponse:
     try:
         image_id = parse_image_id(text)
     except InvalidImageId:
-        services.image_lookup(image_id=text, user=request.user, browser_key=_browser_key(request))
+        result = services.image_lookup(
+            image_id=text, user=request.user, browser_key=_browser_key(request)
+        )
+        if result.refused_by_rate_limit:
+            return _rate_limited_page(request)
         form.add_error("image_id", INVALID_IMAGE_ID_MESSAGE)
         return _home_page(request, form, status=400)
     return redirect("images:detail", image_id=image_id)
@@ -81,7 +87,9 @@ def image_status(request: HttpRequest, image_id: str) -> HttpResponse:
     try:
         status = services.image_status(image_id=image_id)
     except InvalidImageId:
-        return HttpResponse(INVALID_IMAGE_ID_MESSAGE, status=400, content_type="text/plain")
+        response = HttpResponse(INVALID_IMAGE_ID_MESSAGE, status=400, content_type="text/plain")
+        response["Cache-Control"] = "no-store"
+        return response
     interval = next_interval(
         shown=request.GET.get("shown", ""),
         current=str(status.state),

@@ -220,6 +220,9 @@ class ComputeClient:
                     raise BadResponse(problem, http_status=status, **ids)
                 return status, body, request_id
             error = _error_for(status, body, problem, ids)
+            if token in error.message:
+                error.message = f"HTTP {status} (the upstream message quoted the credential)"
+                error.args = (error.message,)
             if status in _RETRY_STATUSES:
                 raise _Retryable(error)
             raise error

@@ -101,10 +101,15 @@ def _iam_endpoint(text: str) -> str:
 
 def _read_key(value: str) -> iam.ServiceAccountKey:
     """The key from the JSON itself (a value starting with `{`) or from the file it names."""
+    value = value.lstrip("\ufeff \t\r\n")
     if value.startswith("{"):
         source, text = "YC_SERVICE_ACCOUNT_KEY_FILE (the JSON given inline)", value
     else:
-        source = f"YC_SERVICE_ACCOUNT_KEY_FILE ({value})"
+        # Name the path, unless the value is something else (quoted JSON, a pasted key...),
+        # which must not be printed.
+        looks_like_path = len(value) <= 255 and not any(c in value for c in "{}\n\"'")
+        named = f" ({value})" if looks_like_path else " (neither JSON starting with '{' nor a path)"
+        source = f"YC_SERVICE_ACCOUNT_KEY_FILE{named}"
         try:
             text = Path(value).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:

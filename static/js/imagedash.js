@@ -42,7 +42,7 @@
     var badge = event.detail.elt;
     if (!isBadge(badge)) return;
     badge.classList.add("badge-lost");
-    badge.textContent = "Connection lost, retrying";
+    badge.textContent = "connection lost, retrying";
   }
   document.addEventListener("htmx:sendError", connectionLost);
   document.addEventListener("htmx:timeout", connectionLost);

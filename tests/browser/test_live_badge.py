@@ -47,7 +47,7 @@ def test_badge_turns_ready_live_then_stops_polling(alice, dashboard, emulator, p
     page.locator('#status-badge[data-state="READY"]').wait_for(
         timeout=(DEMO_TRANSITION_S + 10) * 1000
     )
-    assert badge.inner_text() == "Ready"
+    assert badge.inner_text() == "READY"
     assert badge.get_attribute("hx-get") is None
     assert badge.get_attribute("hx-trigger") is None
     assert _status_polls(requested), "the badge turned READY without polling?"

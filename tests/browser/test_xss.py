@@ -88,7 +88,7 @@ def test_hostile_images_run_no_script_and_request_nothing_off_site(
         # The upstream text is shown as text, exactly.
         assert page.text_content("h1") == PAYLOADS[name], name
         assert page.text_content("dd.description") == PAYLOADS[name], name
-        assert page.locator("#status-badge").text_content() == "Ready"
+        assert page.locator("#status-badge").text_content() == "READY"
     visit(f"{live_server.url}/images/{combined}/")
     visit(f"{live_server.url}/")
     visit(f"{live_server.url}/history/")
@@ -122,7 +122,7 @@ def test_a_polling_badge_says_session_expired_and_stops_when_signed_out(
     )
     sign_in(page, live_server.url, f"/images/{image_id}/")
     badge = page.locator("#status-badge")
-    assert badge.text_content() == "Creating"
+    assert badge.text_content() == "CREATING"
     page.wait_for_function("() => document.querySelectorAll('#status-badge').length === 1")
     with page.expect_request(lambda request: "/status/" in request.url, timeout=5_000):
         pass

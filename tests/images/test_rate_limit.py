@@ -91,7 +91,7 @@ def test_status_polls_are_not_rate_limited(client, user, emulator):
     _recorded(user, 100)
     response = client.get(f"/images/{IMAGE_ID}/status/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert "Ready" in response.content.decode()
+    assert ">READY<" in response.content.decode()
     assert not Lookup.objects.filter(outcome=Outcome.RATE_LIMITED).exists()
 
 

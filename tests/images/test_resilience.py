@@ -145,7 +145,7 @@ def test_a_stale_badge_says_so_and_keeps_polling(emulator, client):
     response = client.get(f"/images/{UBUNTU}/status/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Ready" in html and "Yandex Cloud did not answer" in html
+    assert "READY" in html and "Yandex Cloud did not answer" in html
     assert "hx-trigger" in html
 
 

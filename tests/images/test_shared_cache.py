@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -83,6 +84,7 @@ def test_failures_are_not_shared(emulator, redis_cache):
     assert ImageFetcher().get(UBUNTU).fetched is not None
 
 
+@pytest.mark.django_db
 def test_redis_down_degrades_to_the_local_cache(emulator, settings):
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
     settings.CACHES = {
@@ -92,3 +94,37 @@ def test_redis_down_degrades_to_the_local_cache(emulator, settings):
     assert fetcher.get(UBUNTU).fetched is not None
     assert fetcher.get(UBUNTU).fetched is not None
     assert emulator.app.image_gets == 1
+
+
+def test_processes_waiting_on_a_hanging_call_give_up_within_their_deadline(
+    emulator, redis_cache, settings
+):
+    settings.IMAGEDASH_DEADLINE_S = 1.0
+    settings.IMAGEDASH_READ_TIMEOUT_S = 1.0
+    emulator.app.faults.set(UBUNTU, {"latency": 4})
+    holder = threading.Thread(target=ImageFetcher().get, args=(UBUNTU,))
+    holder.start()
+    time.sleep(0.2)  # the first process holds the lock and calls
+    started = time.monotonic()
+    result = ImageFetcher().get(UBUNTU)
+    waited = time.monotonic() - started
+    holder.join()
+    assert result.error is not None and result.error.kind == "timeout"
+    assert waited < 2.0
+    assert emulator.app.image_gets == 1
+
+
+@pytest.mark.django_db
+def test_pages_work_with_redis_down(settings, emulator, new_browser):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": settings.REDIS_URL,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
+        }
+    }
+    browser = new_browser()
+    assert browser.get(f"/images/{UBUNTU}/").status_code == 200
+    assert browser.get(f"/images/{UBUNTU}/status/").status_code == 200
+    assert browser.get("/history/").status_code == 200

@@ -260,3 +260,36 @@ def test_reverse_refuses_an_invalid_id():
 
     with pytest.raises((ValueError, NoReverseMatch)):
         reverse("images:detail", kwargs={"image_id": "../x"})
+
+
+@pytest.mark.parametrize("text", ["", "y" * 1001, "fd8abc\x00", "   "])
+def test_any_form_text_that_is_no_id_gets_the_id_message_and_is_recorded(client, emulator, text):
+    response = client.get("/images/", {"image_id": text})
+    assert response.status_code == 400
+    assert INVALID_IMAGE_ID_MESSAGE in response.content.decode()
+    lookup = Lookup.objects.get()
+    assert lookup.outcome == "invalid_id"
+    assert "\x00" not in lookup.image_id and len(lookup.image_id) <= 100
+
+
+def test_the_lookup_url_without_an_id_goes_home(client):
+    response = client.get("/images/")
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_an_upstream_400_for_a_well_formed_id_shows_what_yandex_cloud_said(client, scripted):
+    scripted.answer(400, b'{"code": 3, "message": "Illegal argument image_id"}')
+    scripted.headers["x-request-id"] = "req-400"
+    response = client.get(f"/images/{UBUNTU}/")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Yandex Cloud says" in html and "req-400" in html and "Illegal argument" in html
+
+
+def test_error_pages_say_the_issue_words(client, scripted, settings):
+    scripted.answer(401, b'{"code": 16, "message": "Token is invalid or has expired."}')
+    html = client.get(f"/images/{UBUNTU}/").content.decode()
+    assert "the dashboard's Yandex Cloud credentials were rejected" in html
+    settings.YC_TOKEN = ""
+    html = client.get(f"/images/{WINDOWS}/").content.decode()
+    assert "no Yandex Cloud credentials are configured" in html

@@ -158,3 +158,11 @@ def test_nothing_listening_is_unavailable():
     )
     with pytest.raises(Unavailable):
         client.image_get(image_id="fd8x")
+
+
+def test_an_upstream_message_quoting_the_token_is_not_repeated(scripted):
+    scripted.answer(401, f'{{"code": 16, "message": "Token Bearer {TOKEN} is invalid"}}'.encode())
+    with pytest.raises(Unauthenticated) as caught:
+        scripted_client(scripted).image_get(image_id="fd8x")
+    assert TOKEN not in caught.value.message and TOKEN not in str(caught.value)
+    assert "HTTP 401" in caught.value.message

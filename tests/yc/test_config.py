@@ -193,3 +193,14 @@ def test_a_malformed_key_stops_start_up_without_printing_it():
 def test_a_valid_configuration_starts():
     done = run_django(["manage.py", "check"], YC_SERVICE_ACCOUNT_KEY_FILE=key_json())
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("wrap", ["'{}'", '"{}"', "\ufeff{}", "  \n{}"])
+def test_a_quoted_or_padded_inline_key_never_prints_the_key(wrap):
+    value = wrap.replace("{}", key_json())
+    try:
+        credentials_from_env({"YC_SERVICE_ACCOUNT_KEY_FILE": value})
+    except CredentialsConfigError as error:
+        assert "YC_SERVICE_ACCOUNT_KEY_FILE" in str(error)
+        assert pem_body(authorized_key()) not in str(error) and "PRIVATE KEY" not in str(error)
+    # A value whose first non-blank character (or BOM) is "{" is simply read as the JSON.

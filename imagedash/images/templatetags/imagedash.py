@@ -35,17 +35,14 @@ def binary_size(value: int | None) -> str:
 
 @register.filter
 def age(moment: datetime | None) -> str:
-    """'N days ago' (hours or minutes for the last day)."""
+    """'N days ago' (whole days: '0 days ago' the first day)."""
     if moment is None:
         return ""
     seconds = (timezone.now() - moment).total_seconds()
     if seconds < 0:
         return "in the future"
-    for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        count = int(seconds // length)
-        if count >= 1:
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
+    days = int(seconds // 86400)
+    return "1 day ago" if days == 1 else f"{days} days ago"
 
 
 @register.filter
@@ -58,15 +55,12 @@ def os_name(os_type: str | None) -> str:
     return {"LINUX": "Linux", "WINDOWS": "Windows"}.get(os_type or "", os_type or "—")
 
 
+# The API's statuses as the API (and the team) writes them; the dashboard's own states in words.
 _BADGE_TEXT = {
-    "CREATING": "Creating",
-    "READY": "Ready",
-    "ERROR": "Error",
-    "DELETING": "Deleting",
-    "deleted": "Deleted",
-    "not_found": "Not found",
-    "unknown": "Status unknown",
-    "": "No status",
+    "deleted": "deleted",
+    "not_found": "not found",
+    "unknown": "status unknown",
+    "": "no status",
 }
 
 
