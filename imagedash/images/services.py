@@ -84,22 +84,20 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
     except InvalidImageId:
         # PostgreSQL text cannot hold NUL characters; nor need the history.
         recorded = text[:100].replace("\x00", "\ufffd")
-        lookup, refused = _lookup_reserve(
+        lookup, _ = _lookup_reserve(
             image_id=recorded, user=who, browser_key=browser_key, outcome=Outcome.INVALID_ID
         )
-        outcome = Outcome.RATE_LIMITED if refused else Outcome.INVALID_ID
-        return LookupResult(image_id=text, outcome=outcome, lookup=lookup)
+        return LookupResult(image_id=text, outcome=Outcome(lookup.outcome), lookup=lookup)
     since = timezone.now() - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S)
     lookup = _repeat_of(image_id=image_id, browser_key=browser_key, since=since)
-    reserved = lookup is None
-    if reserved:
+    reserved = False
+    if lookup is None:
         # Outcome "timeout" until the call returns: what it stays if this process dies mid-call.
-        lookup, refused = _lookup_reserve(
+        lookup, reserved = _lookup_reserve(
             image_id=image_id, user=who, browser_key=browser_key, outcome=Outcome.TIMEOUT
         )
-        if refused:
+        if lookup.outcome == Outcome.RATE_LIMITED:
             return LookupResult(image_id=image_id, outcome=Outcome.RATE_LIMITED, lookup=lookup)
-        reserved = lookup.outcome == Outcome.TIMEOUT and lookup.duration_ms == 0
 
     fetch = image_fetcher.get(image_id)
     image = fetch.fetched.image if fetch.fetched else None
@@ -180,8 +178,8 @@ def image_status(*, image_id: str) -> StatusResult:
 def _lookup_reserve(
     *, image_id: str, user: AbstractBaseUser | None, browser_key: str, outcome: Outcome
 ) -> tuple[Lookup, bool]:
-    """Record a lookup, or find the one it repeats, or refuse it for the user's rate limit:
-    (the row, whether it was refused). Counting and writing happen under one lock."""
+    """Record a lookup with `outcome`, or as refused for the user's rate limit, or find the one
+    it repeats: (the row, whether this call wrote it). Counting and writing share one lock."""
     now = timezone.now()
     since = now - timedelta(seconds=settings.IMAGEDASH_DUPLICATE_LOOKUP_WINDOW_S)
     with transaction.atomic():
@@ -200,7 +198,7 @@ def _lookup_reserve(
             browser_key=browser_key,
             outcome=Outcome.RATE_LIMITED if refused else outcome,
         )
-        return lookup, refused
+        return lookup, True
 
 
 def _lookup_complete(
