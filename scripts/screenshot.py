@@ -1,6 +1,6 @@
 """Screenshot dashboard pages with Debian's headless chromium (for docs/screenshot.png).
 
-make run &   # or PORT=8517 scripts/run.sh: demo mode
+make run &   # or PORT=8517 scripts/run.sh: demo mode, with the demo user
 .venv/bin/python scripts/screenshot.py http://127.0.0.1:8000 fd8tekibj7eld4eqtaed docs/a.png
 """
 
@@ -22,11 +22,19 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=600, help="viewport (the page may be taller)")
     parser.add_argument("--full-page", action="store_true")
     parser.add_argument("--open-raw", action="store_true", help="expand the raw-JSON disclosure")
+    parser.add_argument("--username", default="demo")
+    parser.add_argument("--password-file", default=".demo_password")
     options = parser.parse_args()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": options.width, "height": options.height})
-        page.goto(f"{options.base_url.rstrip('/')}/images/{options.image_id}/")
+        path = f"/images/{options.image_id}/"
+        page.goto(f"{options.base_url.rstrip('/')}{path}")  # the login page, then back here
+        with open(options.password_file) as password:
+            page.fill("input[name=username]", options.username)
+            page.fill("input[name=password]", password.read().strip())
+        page.click("button[type=submit]")
+        page.wait_for_url(f"**{path}")
         page.wait_for_load_state("networkidle")
         if options.open_raw:
             page.locator("details.raw-json summary").click()
