@@ -71,7 +71,11 @@ def gunicorn(app: str, options: list[str], env: dict[str, str], health_path: str
         yield url
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:  # still waiting on a hanging request
+            process.kill()
+            process.wait(10)
 
 
 @contextmanager

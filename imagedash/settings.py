@@ -188,6 +188,8 @@ CONTENT_SECURITY_POLICY = {
 DJANGO_HTTPS = env_bool("DJANGO_HTTPS", False)
 if DJANGO_HTTPS:
     SECURE_SSL_REDIRECT = True
+    # Load balancers check health over plain HTTP, from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
