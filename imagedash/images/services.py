@@ -126,11 +126,15 @@ def _repeat_of(*, image_id: str, browser_key: str, since: datetime) -> Lookup | 
     cache when this process (or Redis) has it, else by a plain read that takes no write lock."""
     if not browser_key:
         return None
-    repeat = cache_call(cache.get, _repeat_key(browser_key, image_id))
+    key = _repeat_key(browser_key, image_id)
+    repeat = cache_call(cache.get, key)
     if not isinstance(repeat, Lookup) or repeat.created_at < since:
         repeat = selectors.lookup_recent_duplicate(
             image_id=image_id, browser_key=browser_key, since=since
         )
+        if repeat is not None and repeat.duration_ms:  # complete: worth keeping at hand
+            left = (repeat.created_at - since).total_seconds()
+            cache_call(cache.set, key, repeat, timeout=max(left, 0.1))
     if repeat is not None and repeat.outcome == Outcome.RATE_LIMITED:
         return None
     return repeat
