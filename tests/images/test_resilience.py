@@ -146,6 +146,7 @@ def test_a_stale_badge_says_so_and_keeps_polling(emulator, client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "READY" in html and "Yandex Cloud did not answer" in html
+    assert "status unknown, last checked" in html
     assert "hx-trigger" in html
 
 
