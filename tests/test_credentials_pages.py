@@ -13,6 +13,7 @@ from imagedash.emulator.app import IAM_TOKENS_PATH, METADATA_TOKEN_PATH, Emulato
 from imagedash.emulator.server import serve_in_thread
 from imagedash.images.models import Lookup
 from imagedash.images.upstream import compute_client
+from imagedash.yc.config import ENV_NAMES
 from tests.fakes import RequestLog
 from tests.yc.keys import authorized_key, pem_body
 from tests.yc.test_providers import OAUTH_TOKEN, env_for
@@ -21,14 +22,6 @@ pytestmark = pytest.mark.django_db
 IMAGE_ID = "fd8tekibj7eld4eqtaed"
 DETAIL = f"/images/{IMAGE_ID}/"
 KINDS = ["iam", "oauth", "key_file", "key_inline", "metadata"]
-CREDENTIAL_NAMES = (
-    "YC_TOKEN",
-    "YC_TOKEN_TYPE",
-    "YC_SERVICE_ACCOUNT_KEY_FILE",
-    "YC_USE_METADATA",
-    "YC_METADATA_ADDR",
-    "YC_IAM_ENDPOINT",
-)
 
 
 @pytest.fixture
@@ -50,7 +43,7 @@ def iam(emulator):
 
 def configure(settings, kind: str, url: str, tmp_path: Path) -> None:
     env = {"YC_TOKEN": "t1.test.emulator-token"} if kind == "iam" else env_for(kind, url, tmp_path)
-    for name in CREDENTIAL_NAMES:
+    for name in ENV_NAMES:
         setattr(settings, name, env.get(name, ""))
 
 
@@ -110,7 +103,7 @@ def test_the_about_page_shows_the_last_upstream_error(iam, settings, client, tmp
 
 
 def test_no_credentials_is_an_operator_problem_and_sends_nothing(emulator, settings, client):
-    for name in CREDENTIAL_NAMES:
+    for name in ENV_NAMES:
         setattr(settings, name, "")
     page = client.get(DETAIL)
     assert page.status_code == 503

@@ -133,8 +133,6 @@ class ImageFetcher:
             return Fetch(image_id, None, error, at, 0)
         try:
             fetched = compute_client().image_get(image_id=image_id)
-        except yc.NotConfigured as error:
-            return Fetch(image_id, None, error, at, _ms_since(started))
         except yc.YcError as error:
             self.breaker.after_call(error)
             result = Fetch(image_id, None, error, at, _ms_since(started))
@@ -151,12 +149,11 @@ class ImageFetcher:
 
     def _remember(self, result: Fetch, expires: float) -> None:
         with self._lock:
-            self._cached[image_id := result.image_id] = (expires, result)
-            if len(self._cached) > 4096:
+            if len(self._cached) >= 4096:
                 now = time.time()
                 for key in [k for k, (until, _) in self._cached.items() if until <= now]:
-                    if key != image_id:
-                        del self._cached[key]
+                    del self._cached[key]
+            self._cached[result.image_id] = (expires, result)
 
 
 def _breaker_from_settings() -> CircuitBreaker:

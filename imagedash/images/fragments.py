@@ -19,13 +19,13 @@ _ARTICLES: dict[tuple[object, ...], str] = {}
 
 
 @functools.lru_cache(maxsize=2048)
-def badge_html(status: StatusResult, interval: str) -> str:
+def badge_html(status: StatusResult, interval: float) -> str:
     return render_to_string(
         "images/partials/badge.html",
         {
             "status": status,
             "state": str(status.state),
-            "interval": interval,
+            "interval": f"{interval:g}",
             "status_url": reverse("images:status", kwargs={"image_id": status.image_id}),
         },
     )

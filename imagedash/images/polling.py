@@ -3,6 +3,8 @@ while nothing changes. The badge sends back what it showed and its interval."""
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
 
 
@@ -15,6 +17,6 @@ def next_interval(*, shown: str, current: str, interval: str | None) -> float:
         previous = float(interval or base)
     except ValueError:
         previous = base
-    if not base <= previous <= cap:  # also NaN and infinity
-        previous = min(max(previous, base), cap) if previous == previous else base
-    return min(previous * 2, cap)
+    if math.isnan(previous):
+        previous = base
+    return min(max(previous, base) * 2, cap)

@@ -34,6 +34,17 @@ class LookupResult:
     stale_since: datetime | None = None
 
     @property
+    def status(self) -> StatusResult:
+        """What the page's badge starts from."""
+        return StatusResult(
+            image_id=self.image_id,
+            state=(self.image.status or "") if self.image else "unknown",
+            checked_at=self.lookup.created_at,
+            error=self.error,
+            stale_since=self.stale_since,
+        )
+
+    @property
     def refused_by_rate_limit(self) -> bool:
         """The user's own lookup limit, not Yandex Cloud's (that one has an error)."""
         return self.outcome == Outcome.RATE_LIMITED and self.error is None

@@ -66,16 +66,7 @@ def image_detail(request: HttpRequest, image_id: str) -> HttpResponse:
         page = error_page(result.error)
         context = {"result": result, "page": page}
         return render(request, "images/error.html", context, status=page.status)
-    badge = badge_html(
-        services.StatusResult(
-            image_id=result.image_id,
-            state=result.image.status or "",
-            checked_at=result.lookup.created_at,
-            error=result.error,
-            stale_since=result.stale_since,
-        ),
-        f"{settings.IMAGEDASH_POLL_INTERVAL_S:g}",
-    )
+    badge = badge_html(result.status, settings.IMAGEDASH_POLL_INTERVAL_S)
     context = {"image": result.image, "article_html": image_article_html(result, badge)}
     return render(request, "images/detail.html", context)
 
@@ -95,7 +86,7 @@ def image_status(request: HttpRequest, image_id: str) -> HttpResponse:
         current=str(status.state),
         interval=request.GET.get("interval"),
     )
-    response = HttpResponse(badge_html(status, f"{interval:g}"))
+    response = HttpResponse(badge_html(status, interval))
     response["Cache-Control"] = "no-store"
     return response
 

@@ -195,12 +195,16 @@ def test_a_valid_configuration_starts():
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.parametrize("wrap", ["'{}'", '"{}"', "\ufeff{}", "  \n{}"])
-def test_a_quoted_or_padded_inline_key_never_prints_the_key(wrap):
-    value = wrap.replace("{}", key_json())
-    try:
-        credentials_from_env({"YC_SERVICE_ACCOUNT_KEY_FILE": value})
-    except CredentialsConfigError as error:
-        assert "YC_SERVICE_ACCOUNT_KEY_FILE" in str(error)
-        assert pem_body(authorized_key()) not in str(error) and "PRIVATE KEY" not in str(error)
-    # A value whose first non-blank character (or BOM) is "{" is simply read as the JSON.
+@pytest.mark.parametrize("wrap", ["'{}'", '"{}"'])
+def test_a_quoted_inline_key_is_refused_without_printing_the_key(wrap):
+    with pytest.raises(CredentialsConfigError) as caught:
+        credentials_from_env({"YC_SERVICE_ACCOUNT_KEY_FILE": wrap.replace("{}", key_json())})
+    message = str(caught.value)
+    assert "YC_SERVICE_ACCOUNT_KEY_FILE" in message
+    assert pem_body(authorized_key()) not in message and "PRIVATE KEY" not in message
+
+
+@pytest.mark.parametrize("wrap", ["\ufeff{}", "  \n{}"])
+def test_an_inline_key_after_a_bom_or_blank_lines_is_read_as_the_json(wrap):
+    provider = credentials_from_env({"YC_SERVICE_ACCOUNT_KEY_FILE": wrap.replace("{}", key_json())})
+    assert provider.kind == "service_account_key"
