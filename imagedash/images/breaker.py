@@ -62,7 +62,3 @@ class CircuitBreaker:
     def is_open(self) -> bool:
         with self._lock:
             return self._open_until is not None
-
-    def reset(self) -> None:
-        with self._lock:
-            self._consecutive, self._open_until, self._trial_in_flight = 0, None, False

@@ -103,7 +103,8 @@ class ImageFetcher:
         if cache_call(cache.add, lock_key, 1, timeout=settings.IMAGEDASH_DEADLINE_S + 1):
             try:
                 result = self._call(image_id)
-                if _ttl(result) == 0:
+                # A paused breaker is this process's own state, not an answer to share.
+                if _ttl(result) == 0 and not isinstance(result.error, CallsPaused):
                     # Not cached, but what the processes waiting on this call get.
                     _shared_put(f"image-failure:{image_id}", result, time.time() + 2)
                 return result
@@ -131,14 +132,17 @@ class ImageFetcher:
             self.breaker.before_call()
         except yc.YcError as error:
             return Fetch(image_id, None, error, at, 0)
+        failure: yc.YcError | None = None
         try:
             fetched = compute_client().image_get(image_id=image_id)
         except yc.YcError as error:
-            self.breaker.after_call(error)
-            result = Fetch(image_id, None, error, at, _ms_since(started))
+            # Kept in caches and pages: without the traceback (and the frames it holds).
+            failure = error.with_traceback(None)
+            result = Fetch(image_id, None, failure, at, _ms_since(started))
         else:
-            self.breaker.after_call(None)
             result = Fetch(image_id, fetched, None, at, _ms_since(started))
+        finally:
+            self.breaker.after_call(failure)  # also releases a trial call, whatever happened
         ttl = _ttl(result)
         if ttl > 0:
             expires = time.time() + ttl

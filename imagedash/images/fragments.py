@@ -2,7 +2,7 @@
 
 A status poll is the hot path (a whole team leaves tabs open) and, while the answer is cached,
 every poll of an image shows the same badge. An image page shown again for the same lookup (a
-reload, a double click) shows the same article."""
+double click, or a reload within the repeat window) shows the same article."""
 
 from __future__ import annotations
 
@@ -18,8 +18,14 @@ from imagedash.images.services import LookupResult, StatusResult
 _ARTICLES: dict[tuple[object, ...], str] = {}
 
 
-@functools.lru_cache(maxsize=2048)
 def badge_html(status: StatusResult, interval: float) -> str:
+    # Only settled answers repeat: one with an error has a time and an exception of its own.
+    if status.error is None:
+        return _badge_html_memo(status, interval)
+    return _badge_html(status, interval)
+
+
+def _badge_html(status: StatusResult, interval: float) -> str:
     return render_to_string(
         "images/partials/badge.html",
         {
@@ -29,6 +35,9 @@ def badge_html(status: StatusResult, interval: float) -> str:
             "status_url": reverse("images:status", kwargs={"image_id": status.image_id}),
         },
     )
+
+
+_badge_html_memo = functools.lru_cache(maxsize=2048)(_badge_html)
 
 
 def image_article_html(result: LookupResult, badge: str) -> str:
@@ -52,5 +61,5 @@ def image_article_html(result: LookupResult, badge: str) -> str:
 
 @receiver(setting_changed)
 def _forget_rendered(**kwargs: object) -> None:
-    badge_html.cache_clear()
+    _badge_html_memo.cache_clear()
     _ARTICLES.clear()

@@ -39,8 +39,10 @@ def lookup_count_since(*, user: AbstractBaseUser, since: datetime) -> int:
 
 
 def lookup_recent_duplicate(*, image_id: str, browser_key: str, since: datetime) -> Lookup | None:
+    """The lookup a new one from this browser repeats, if any (refusals are never repeated)."""
     return (
         Lookup.objects.filter(image_id=image_id, browser_key=browser_key, created_at__gte=since)
+        .exclude(outcome=Outcome.RATE_LIMITED)
         .order_by("-created_at")
         .first()
     )

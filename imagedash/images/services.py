@@ -16,7 +16,7 @@ from django.utils import timezone
 from imagedash.images import selectors
 from imagedash.images.caching import cache_call
 from imagedash.images.fetch import Fetch, image_fetcher
-from imagedash.images.ids import INVALID_IMAGE_ID_MESSAGE, InvalidImageId, parse_image_id
+from imagedash.images.ids import InvalidImageId, parse_image_id
 from imagedash.images.models import ImageSnapshot, Lookup, Outcome
 from imagedash.yc import Image, ImageStatus, NotFound, YcError, parse_image
 from imagedash.yc.images import thaw
@@ -32,6 +32,8 @@ class LookupResult:
     request_id: str = ""
     # Set when Yandex Cloud did not answer and `image` is the newest snapshot stored instead.
     stale_since: datetime | None = None
+    # When Yandex Cloud was asked (this request, or the call whose cached answer it got).
+    checked_at: datetime | None = None
 
     @property
     def status(self) -> StatusResult:
@@ -39,7 +41,7 @@ class LookupResult:
         return StatusResult(
             image_id=self.image_id,
             state=(self.image.status or "") if self.image else "unknown",
-            checked_at=self.lookup.created_at,
+            checked_at=self.checked_at or self.lookup.created_at,
             error=self.error,
             stale_since=self.stale_since,
         )
@@ -50,10 +52,9 @@ class LookupResult:
         return self.outcome == Outcome.RATE_LIMITED and self.error is None
 
     @property
-    def invalid_id_message(self) -> str:
-        """Set when the dashboard's own validator refused the id (nothing was sent)."""
-        refused = self.outcome == Outcome.INVALID_ID and self.error is None
-        return INVALID_IMAGE_ID_MESSAGE if refused else ""
+    def refused_as_invalid_id(self) -> bool:
+        """The dashboard's own validator refused the id (nothing was sent)."""
+        return self.outcome == Outcome.INVALID_ID and self.error is None
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,9 @@ class StatusResult:
     stale_since: datetime | None = None
 
     @property
-    def is_transitional(self) -> bool:
-        return self.state in (ImageStatus.CREATING, ImageStatus.DELETING)
-
-    @property
     def keeps_polling(self) -> bool:
-        return self.is_transitional or self.state == "unknown" or self.stale_since is not None
+        moving = self.state in (ImageStatus.CREATING, ImageStatus.DELETING)
+        return moving or self.state == "unknown" or self.stale_since is not None
 
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -129,6 +127,7 @@ def image_lookup(*, image_id: str, user: User = None, browser_key: str = "") -> 
         error=fetch.error,
         request_id=fetch.request_id,
         stale_since=stale.last_seen_at if stale else None,
+        checked_at=fetch.at,
     )
 
 
@@ -146,8 +145,6 @@ def _repeat_of(*, image_id: str, browser_key: str, since: datetime) -> Lookup | 
         if repeat is not None and repeat.duration_ms:  # complete: worth keeping at hand
             left = (repeat.created_at - since).total_seconds()
             cache_call(cache.set, key, repeat, timeout=max(left, 0.1))
-    if repeat is not None and repeat.outcome == Outcome.RATE_LIMITED:
-        return None
     return repeat
 
 
@@ -182,7 +179,7 @@ def image_status(*, image_id: str) -> StatusResult:
     if fetch.error.is_outage and newest is not None:
         return StatusResult(
             image_id=image_id,
-            state=_known_status(newest.status),
+            state=newest.status,
             checked_at=fetch.at,
             error=fetch.error,
             stale_since=newest.last_seen_at,
@@ -203,7 +200,7 @@ def _lookup_reserve(
             recent = selectors.lookup_recent_duplicate(
                 image_id=image_id, browser_key=browser_key, since=since
             )
-            if recent is not None and recent.outcome != Outcome.RATE_LIMITED:
+            if recent is not None:
                 return recent, False
         refused = user is not None and _over_rate_limit(user=user)
         lookup = Lookup.objects.create(
@@ -268,13 +265,6 @@ def _snapshot_store_if_status_changed(*, image: Image, seen_at: datetime) -> Non
         return
     with transaction.atomic():
         _snapshot_store(image=image, seen_at=seen_at)
-
-
-def _known_status(text: str) -> ImageStatus | str:
-    try:
-        return ImageStatus(text)
-    except ValueError:
-        return text
 
 
 def _lock_for(key: str) -> None:

@@ -33,8 +33,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if "image_id" not in data:
         return redirect("images:home")
     form = LookupForm(data)
-    if not form.is_valid():
-        return _home_page(request, form, status=400)
+    form.full_clean()  # the form refuses nothing: the id validator below judges the text
     text = form.cleaned_data["image_id"]
     try:
         image_id = parse_image_id(text)
@@ -59,7 +58,7 @@ def image_detail(request: HttpRequest, image_id: str) -> HttpResponse:
     )
     if result.refused_by_rate_limit:
         return _rate_limited_page(request)
-    if result.invalid_id_message:
+    if result.refused_as_invalid_id:
         context = {"text": image_id, "message": INVALID_IMAGE_ID_MESSAGE}
         return render(request, "images/invalid_id.html", context, status=400)
     if result.image is None:

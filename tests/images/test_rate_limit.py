@@ -101,14 +101,3 @@ def test_every_entry_point_gets_the_limit_from_the_service(user, emulator):
     assert result.outcome == Outcome.RATE_LIMITED
     assert result.image is None
     assert emulator.log.requests == []
-
-
-def test_the_count_uses_one_query(user, django_assert_num_queries):
-    from imagedash.images import selectors
-
-    _recorded(user, 5)
-    with django_assert_num_queries(1):
-        assert (
-            selectors.lookup_count_since(user=user, since=timezone.now() - timedelta(seconds=60))
-            == 5
-        )

@@ -111,8 +111,10 @@ def test_a_connection_reset_is_retried(emulator, page):
     assert emulator.app.image_gets == 3
 
 
-@pytest.mark.parametrize(("status", "page_status"), [(403, 403), (404, 404)])
-def test_403_and_404_are_not_retried_and_not_served_stale(
+@pytest.mark.parametrize(
+    ("status", "page_status"), [(400, 400), (401, 502), (403, 403), (404, 404)]
+)
+def test_400_401_403_and_404_are_not_retried_and_not_served_stale(
     emulator, client, status, page_status, page
 ):
     seen_before(client)
@@ -125,9 +127,20 @@ def test_403_and_404_are_not_retried_and_not_served_stale(
 
 
 @pytest.mark.parametrize(
-    "fault", [{"statuses": [503, 503, 503]}, {"html": 502}, {"reset": True}, {"empty": True}]
+    "fault",
+    [
+        {"statuses": [503, 503, 503]},
+        {"statuses": [429, 429, 429]},
+        {"html": 502},
+        {"reset": True},
+        {"empty": True},
+        {"oversized": 2_000_000},
+        {"latency": 3},
+    ],
 )
-def test_an_outage_shows_the_last_snapshot_marked_stale(emulator, client, fault, page):
+def test_an_outage_shows_the_last_snapshot_marked_stale(
+    emulator, client, fault, page, fast_deadline
+):
     seen_before(client)
     emulator.app.faults.set(UBUNTU, fault)
     response = page()
@@ -239,3 +252,18 @@ def test_not_found_is_cached_for_a_second(emulator, settings, page):
     time.sleep(0.6)
     page("fd8doesnotexist00000")
     assert emulator.app.image_gets == 2
+
+
+def test_an_open_breaker_serves_the_last_snapshot_with_the_reason(emulator, client, page, settings):
+    settings.IMAGEDASH_BREAKER_FAILURES = 2
+    image_fetcher.clear()
+    seen_before(client)
+    emulator.app.faults.set("*", {"html": 502})
+    page(), page()
+    emulator.app.image_gets = 0
+    response = page()
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "ubuntu-24-04-lts-v20250825" in html
+    assert "Yandex Cloud did not answer" in html and "paused its calls" in html
+    assert emulator.app.image_gets == 0

@@ -72,16 +72,19 @@ def test_concurrent_processes_make_one_upstream_call(emulator, redis_cache):
     assert emulator.app.image_gets == 1
 
 
-def test_failures_are_not_shared(emulator, redis_cache):
+def test_a_not_found_is_shared_but_an_outage_is_not_cached_for_later_requests(
+    emulator, redis_cache
+):
     emulator.app.faults.set(UBUNTU, {"statuses": [404]})
-    assert ImageFetcher().get(UBUNTU).error is not None
-    # A 404 is cached for a second; an outage is not.
-    emulator.app.faults.clear()
+    assert ImageFetcher().get(UBUNTU).error.kind == "not_found"
+    assert ImageFetcher().get(UBUNTU).error.kind == "not_found"  # another process, from Redis
+    assert emulator.app.image_gets == 1
     redis_cache.clear()
     emulator.app.faults.set(UBUNTU, {"html": 502})
     assert ImageFetcher().get(UBUNTU).error.kind == "bad_response"
     emulator.app.faults.clear()
-    assert ImageFetcher().get(UBUNTU).fetched is not None
+    assert ImageFetcher().get(UBUNTU).fetched is not None  # asked again, not served the failure
+    assert emulator.app.image_gets == 3
 
 
 @pytest.mark.django_db
